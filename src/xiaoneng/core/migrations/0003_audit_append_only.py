@@ -1,0 +1,39 @@
+"""Make the audit trail append-only at the database level on PostgreSQL: a trigger refuses UPDATE and DELETE
+(whoever runs them), and the application's role loses those privileges on the table."""
+
+from django.db import migrations
+
+FORWARD = """
+CREATE OR REPLACE FUNCTION xiaoneng_audit_refuse_change() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'audit trail is append-only: % refused (审计日志只能追加)', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS core_auditevent_append_only ON core_auditevent;
+CREATE TRIGGER core_auditevent_append_only
+    BEFORE UPDATE OR DELETE ON core_auditevent
+    FOR EACH ROW EXECUTE FUNCTION xiaoneng_audit_refuse_change();
+REVOKE UPDATE, DELETE ON core_auditevent FROM CURRENT_USER;
+"""
+
+BACKWARD = """
+DROP TRIGGER IF EXISTS core_auditevent_append_only ON core_auditevent;
+DROP FUNCTION IF EXISTS xiaoneng_audit_refuse_change();
+GRANT UPDATE, DELETE ON core_auditevent TO CURRENT_USER;
+"""
+
+
+def forward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(FORWARD)
+
+
+def backward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(BACKWARD)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("core", "0002_initial")]
+    operations = [migrations.RunPython(forward, backward)]

@@ -1,0 +1,221 @@
+"""The shared mechanisms' tables: audit trail, work items with their timeline, pauses and extensions,
+notifications, calendars and heartbeats."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .scope import ScopedQuerySet
+
+
+class AuditEvent(models.Model):
+    """One line of the audit trail (审计日志). Append-only: on PostgreSQL a trigger refuses UPDATE and DELETE
+    and the app's role has those privileges revoked; each row carries HMAC-SM3 over its content and the
+    previous row's hash, so `manage.py audit_verify` finds the first broken link.
+
+    The actor is stored by id and name rather than as a foreign key: deleting an account must never have to
+    touch the trail."""
+
+    at = models.DateTimeField(_("时间"), db_index=True)
+    event_type = models.PositiveIntegerField(_("事件"), db_index=True)
+    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
+    ip = models.CharField(_("IP"), max_length=45, blank=True)
+    object_type = models.CharField(_("对象类型"), max_length=60, blank=True)
+    object_id = models.CharField(_("对象"), max_length=64, blank=True)
+    data = models.JSONField(_("内容"), default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+
+
+class AuditChainHead(models.Model):
+    """The tip of the audit chain; locked FOR UPDATE by each append so concurrent writers queue up."""
+
+    last_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+
+class Stage(models.TextChoices):
+    NORMAL = "normal", _("正常")
+    WARNING = "warning", _("预警")
+    YELLOW = "yellow", _("黄牌")
+    RED = "red", _("红牌")
+
+
+class WorkItem(models.Model):
+    """Every capability's work is a kind of work item (工作事项): an owner, a deadline and a stage from the
+    clock, a state from its kind's declared workflow, and a timeline. Kind-specific data lives in the kind's
+    own table, one-to-one with this one."""
+
+    kind = models.CharField(_("类别"), max_length=40, db_index=True)
+    title = models.CharField(_("事项"), max_length=300)
+    state = models.CharField(_("状态"), max_length=40, db_index=True)
+    owner_unit = models.ForeignKey(
+        "org.Unit", models.PROTECT, related_name="work_items", verbose_name=_("责任单位")
+    )
+    owner_person = models.ForeignKey(
+        "org.Person", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("责任人")
+    )
+    # The owner unit's region, kept here so scope is one indexed prefix filter without joins.
+    region_path = models.CharField(max_length=200, db_index=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(_("起算时间"))
+    limit = models.CharField(_("时限"), max_length=16)
+    office_close = models.BooleanField(_("截至下班"), default=False)
+    deadline = models.DateTimeField(_("截止时间"), null=True, blank=True, db_index=True)
+    provisional = models.BooleanField(_("暂定"), default=False)
+    stage = models.CharField(_("预警状态"), max_length=10, choices=Stage.choices, default=Stage.NORMAL)
+    # When the stage can next change; the sweep only looks at open items whose moment has come.
+    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("工作事项")
+        verbose_name_plural = _("工作事项")
+        indexes = [models.Index(fields=["closed_at", "next_check_at"], name="workitem_sweep")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class Pause(models.Model):
+    """An interval that does not count toward the limit (补正, 听证, 检验检测, 专家评审 … 行政许可法 art. 45)."""
+
+    item = models.ForeignKey(WorkItem, models.CASCADE, related_name="pauses")
+    reason = models.CharField(_("原因"), max_length=200)
+    started_at = models.DateTimeField(_("中止时间"))
+    ended_at = models.DateTimeField(_("恢复时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at"]
+
+
+class ExtensionStatus(models.TextChoices):
+    REQUESTED = "requested", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("未批准")
+
+
+class Extension(models.Model):
+    """延期: adds a limit on top of the item's limit once approved."""
+
+    item = models.ForeignKey(WorkItem, models.CASCADE, related_name="extensions")
+    limit = models.CharField(_("延长时限"), max_length=16)
+    reason = models.TextField(_("理由"))
+    status = models.CharField(max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at"]
+
+
+class TimelineEvent(models.Model):
+    """One event on a work item's timeline: who, when, what, before and after."""
+
+    item = models.ForeignKey(WorkItem, models.CASCADE, related_name="timeline")
+    at = models.DateTimeField(_("时间"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
+    action = models.CharField(_("动作"), max_length=40)
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class Notification(models.Model):
+    """An in-app message (站内信); channel deliveries hang off it. `dedupe_key` makes re-sending a no-op."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications")
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    item = models.ForeignKey(WorkItem, models.CASCADE, null=True, blank=True, related_name="+")
+    dedupe_key = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "dedupe_key"], name="notification_once_per_recipient")
+        ]
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
+
+
+class Delivery(models.Model):
+    """One notification sent through one channel (e-mail, SMS, 政务钉钉 …), retried by the worker."""
+
+    notification = models.ForeignKey(Notification, models.CASCADE, related_name="deliveries")
+    channel = models.CharField(max_length=20)
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once_per_channel")]
+
+
+class Heartbeat(models.Model):
+    """Last sign of life of a background process ("scheduler", "worker"), read by /healthz."""
+
+    name = models.CharField(max_length=30, unique=True)
+    beat_at = models.DateTimeField()
+
+
+class CalendarSource(models.TextChoices):
+    GRID = "grid", _("页面录入")
+    IMPORT = "import", _("文件导入")
+
+
+class CalendarVersion(models.Model):
+    """A version of one year's working calendar (工作日历): the State Council's notice for the nation
+    (region empty), or a region's local overlay (民族自治地方). The newest version per (year, region) is in
+    force; older ones stay for the record."""
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    region = models.ForeignKey(
+        "org.Region", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("地区（空为全国）")
+    )
+    holidays = models.JSONField(_("放假日期"), default=list)
+    workdays = models.JSONField(_("调休上班日期"), default=list)
+    source = models.CharField(max_length=10, choices=CalendarSource.choices, default=CalendarSource.GRID)
+    note = models.CharField(_("依据"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("工作日历版本")

@@ -1,0 +1,106 @@
+"""Notifications: an in-app inbox plus channel adapters (e-mail through Django's backends; SMS and
+政务钉钉/企业微信 webhooks behind `Channel`), sent by the worker, retried, deduplicated.
+
+`notify(user, key, title, …)` writes the inbox row (unique per recipient and key, so a repeat is a no-op) and,
+after the transaction commits, enqueues the channel deliveries. The worker's `deliver` task sends one delivery
+and retries with back-off on failure.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from .models import Delivery, DeliveryStatus, Notification
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+
+class Channel(Protocol):
+    """A way to reach a person outside the app. `send` raises on failure (the worker retries)."""
+
+    def send(self, *, to: str, title: str, body: str) -> None: ...
+
+
+class ConsoleChannel:
+    """For machines that cannot reach a real gateway: logs what it would send."""
+
+    sent: list[dict[str, str]] = []
+
+    def send(self, *, to: str, title: str, body: str) -> None:
+        ConsoleChannel.sent.append({"to": to, "title": title, "body": body})
+        log.info("notify to=%s title=%s", to, title)
+
+
+class EmailChannel:
+    def send(self, *, to: str, title: str, body: str) -> None:
+        send_mail(title, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False)
+
+
+def channel(name: str) -> Channel:
+    if name == "email":
+        return EmailChannel()
+    return import_string(settings.NOTIFY_CHANNELS[name])()
+
+
+def _address(user: Any, name: str) -> str:
+    if name == "email":
+        return user.email or ""
+    if name == "sms":
+        return user.person.phone if user.person_id else ""
+    return user.username  # 政务钉钉/企业微信: the account id the webhook maps
+
+
+def notify(
+    user: Any, key: str, title: str, body: str = "", *, url: str = "", item: Any = None, channels: tuple[str, ...] = ()
+) -> Notification | None:
+    """Put a message in `user`'s inbox once per `key`; deliver it through `channels` after commit."""
+    try:
+        with transaction.atomic():
+            n = Notification.objects.create(recipient=user, title=title, body=body, url=url, item=item, dedupe_key=key)
+    except IntegrityError:
+        return None  # already sent: never duplicated
+    for name in channels:
+        d = Delivery.objects.create(notification=n, channel=name)
+        transaction.on_commit(lambda d=d: _enqueue(d.pk))
+    return n
+
+
+def _enqueue(delivery_id: int) -> None:
+    from .tasks import deliver
+
+    deliver.enqueue(delivery_id)
+
+
+def deliver_now(delivery_id: int) -> str:
+    """Send one delivery; mark it sent, or count the failure (the task re-enqueues until MAX_ATTEMPTS)."""
+    with transaction.atomic():
+        d = Delivery.objects.select_for_update().select_related("notification__recipient__person").get(pk=delivery_id)
+        if d.status == DeliveryStatus.SENT:
+            return "already-sent"
+        n = d.notification
+        d.attempts += 1
+        try:
+            to = _address(n.recipient, d.channel)
+            if not to:
+                raise ValueError(f"no {d.channel} address for {n.recipient}")
+            channel(d.channel).send(to=to, title=n.title, body=n.body)
+        except Exception as exc:  # any adapter failure is recorded and retried
+            d.last_error = str(exc)[:2000]
+            d.status = DeliveryStatus.FAILED if d.attempts >= MAX_ATTEMPTS else DeliveryStatus.PENDING
+            d.save()
+            return "failed" if d.status == DeliveryStatus.FAILED else "retry"
+        d.status, d.sent_at, d.last_error = DeliveryStatus.SENT, timezone.now(), ""
+        d.save()
+        return "sent"
+
+
+def mark_read(user: Any, notification_id: int) -> None:
+    Notification.objects.filter(pk=notification_id, recipient=user, read_at__isnull=True).update(read_at=timezone.now())

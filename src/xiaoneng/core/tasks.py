@@ -1,0 +1,36 @@
+"""Background tasks (django.tasks API): run by `db_worker` (embedded default) or RQ workers (Redis)."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django_tasks import task
+
+from .models import Heartbeat
+
+
+@task()
+def heartbeat() -> str:
+    """Enqueued by the scheduler; run by a worker. /healthz reads both marks."""
+    Heartbeat.objects.update_or_create(name="worker", defaults={"beat_at": timezone.now()})
+    return "ok"
+
+
+@task()
+def deliver(delivery_id: int) -> str:
+    from . import notify
+
+    outcome = notify.deliver_now(delivery_id)
+    if outcome == "retry" and deliver.get_backend().supports_defer:
+        from .models import Delivery
+
+        attempts = Delivery.objects.get(pk=delivery_id).attempts
+        deliver.using(run_after=timezone.now() + timedelta(seconds=30 * 2**attempts)).enqueue(delivery_id)
+    return outcome
+
+
+@task()
+def sweep_deadlines() -> dict:
+    """The deadline sweep over every registered kind of work item (incremental, idempotent)."""
+    from . import workitem
+
+    return workitem.sweep()

@@ -1,0 +1,329 @@
+"""The shared work-item mechanism: kinds, and the service functions every capability uses.
+
+A capability declares a `Kind` (its workflow, default limit, stage thresholds, hooks) and registers it. The
+deadline sweep and calendar recomputation reach every registered kind through this registry; views and API
+call `create`, `perform`, `pause`, `resume`, `request_extension`, `decide_extension` — one atomic function per
+write, each with its timeline event and audit row, notifications only on commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext_lazy as _
+
+from . import audit, clock_service
+from .audit import AuditEventType
+from .models import Extension, ExtensionStatus, Pause, Stage, TimelineEvent, WorkItem
+from .workflow import TransitionRefused, Workflow
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of work item (督办事项, 投诉, 办件 …)."""
+
+    code: str
+    label: Any
+    workflow: Workflow
+    default_limit: str
+    warning: str = "1wd"  # 预警: this much left (a limit like "1wd" or a share like "20%")
+    red_after: str = "3wd"  # 红牌: overdue by this much
+    office_close: bool = False
+    # Called after the stage of an item changes (the sweep, a recomputation): (item, old, new) -> None.
+    on_stage_change: Callable[[WorkItem, str, str], None] | None = None
+    # States in which the clock runs; by default every non-terminal state.
+    clock_states: frozenset[str] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def clock_runs(self, state: str) -> bool:
+        if self.clock_states is not None:
+            return state in self.clock_states
+        return state not in self.workflow.terminal
+
+
+_kinds: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    if kind.code in _kinds and _kinds[kind.code] is not kind:
+        raise RuntimeError(f"work-item kind {kind.code} registered twice")
+    _kinds[kind.code] = kind
+    return kind
+
+
+def unregister(code: str) -> None:
+    _kinds.pop(code, None)
+
+
+def kinds() -> dict[str, Kind]:
+    return dict(_kinds)
+
+
+def kind_of(item: WorkItem) -> Kind:
+    try:
+        return _kinds[item.kind]
+    except KeyError:
+        raise RuntimeError(f"work-item kind {item.kind!r} is not registered") from None
+
+
+def _snapshot(item: WorkItem) -> dict[str, Any]:
+    return {
+        "state": item.state,
+        "deadline": item.deadline.isoformat() if item.deadline else None,
+        "stage": item.stage,
+        "provisional": item.provisional,
+    }
+
+
+def _timeline(item: WorkItem, actor: Any, action: str, before: dict, after: dict, note: str = "") -> TimelineEvent:
+    name = actor.get_full_name() or actor.get_username() if actor is not None else _gettext("系统")
+    return TimelineEvent.objects.create(
+        item=item, at=timezone.now(), actor=actor, actor_name=name, action=action,
+        before=before, after=after, note=note,
+    )
+
+
+def refresh_clock(item: WorkItem, now: datetime | None = None) -> None:
+    """Deadline, provisional mark, stage and next check time from the clock (no save)."""
+    kind = kind_of(item)
+    now = now or timezone.now()
+    if item.closed_at is not None or not kind.clock_runs(item.state):
+        item.next_check_at = None
+        if item.closed_at is not None:
+            return
+    info = clock_service.evaluate(item, kind, now)
+    item.deadline = info.deadline
+    item.provisional = info.provisional
+    if kind.clock_runs(item.state):
+        item.stage = info.stage
+        item.next_check_at = info.next_change
+
+
+@transaction.atomic
+def create(
+    *,
+    kind: str,
+    actor: Any,
+    title: str,
+    owner_unit: Any,
+    owner_person: Any = None,
+    started_at: datetime | None = None,
+    limit: str | None = None,
+    note: str = "",
+) -> WorkItem:
+    """Open a work item of `kind`: its deadline comes from the clock, its first state from the workflow."""
+    k = _kinds[kind]
+    limit = limit or k.default_limit
+    clock_service.parse_limit(limit)  # a clear error before anything is written
+    item = WorkItem(
+        kind=kind, title=title, state=k.workflow.initial, owner_unit=owner_unit, owner_person=owner_person,
+        region_path=owner_unit.region.path, created_by=actor if getattr(actor, "pk", None) else None,
+        started_at=started_at or timezone.now(), limit=limit, office_close=k.office_close,
+    )
+    refresh_clock(item)
+    item.save()
+    _timeline(item, actor, "created", {}, _snapshot(item), note)
+    audit.record(AuditEventType.WORKITEM_CREATED, actor=actor, obj=item, data={"kind": kind, "limit": limit})
+    return item
+
+
+def _lock(item: WorkItem, expected_version: int | None) -> WorkItem:
+    fresh = WorkItem.objects.select_for_update().get(pk=item.pk)
+    if expected_version is not None and fresh.version != expected_version:
+        raise TransitionRefused(
+            _gettext("该事项已被他人修改，请刷新后重试 (the item was changed by someone else; reload and retry)"),
+            code="version_conflict",
+        )
+    return fresh
+
+
+@transaction.atomic
+def perform(
+    item: WorkItem,
+    transition: str,
+    actor: Any,
+    *,
+    note: str = "",
+    expected_version: int | None = None,
+    data: dict[str, Any] | None = None,
+    effect: Callable[[WorkItem], None] | None = None,
+) -> WorkItem:
+    """Perform a declared transition: state + role + relation + guard checked by the workflow, optimistic
+    concurrency by version, then the state change, the clock, the timeline and the audit trail."""
+    item = _lock(item, expected_version)
+    k = kind_of(item)
+    t = k.workflow.require(item, transition, actor, data)
+    before = _snapshot(item)
+    if effect is not None:
+        effect(item)
+    if t.target is not None:
+        item.state = t.target
+    if item.state in k.workflow.terminal:
+        item.closed_at = item.closed_at or timezone.now()
+        item.next_check_at = None
+    else:
+        item.closed_at = None
+        refresh_clock(item)
+    item.version += 1
+    item.save()
+    _timeline(item, actor, transition, before, _snapshot(item), note)
+    audit.record(
+        AuditEventType.WORKITEM_TRANSITION, actor=actor, obj=item,
+        data={"transition": transition, "from": before["state"], "to": item.state},
+    )
+    return item
+
+
+@transaction.atomic
+def pause(item: WorkItem, actor: Any, *, reason: str, at: datetime | None = None) -> Pause:
+    """Stop the clock (中止计时) from `at`: the pause's days or working hours do not count (行政许可法 art. 45)."""
+    item = _lock(item, None)
+    if item.pauses.filter(ended_at__isnull=True).exists():
+        raise TransitionRefused(_gettext("计时已经中止 (the clock is already paused)"), code="already_paused")
+    if not reason.strip():
+        raise TransitionRefused(_gettext("请填写中止原因 (a reason is required)"), status=400, code="reason_required")
+    before = _snapshot(item)
+    p = Pause.objects.create(item=item, reason=reason, started_at=at or timezone.now())
+    refresh_clock(item)
+    item.version += 1
+    item.save()
+    _timeline(item, actor, "paused", before, _snapshot(item), reason)
+    return p
+
+
+@transaction.atomic
+def resume(item: WorkItem, actor: Any, *, at: datetime | None = None) -> Pause:
+    """Restart the clock (恢复计时)."""
+    item = _lock(item, None)
+    p = item.pauses.filter(ended_at__isnull=True).first()
+    if p is None:
+        raise TransitionRefused(_gettext("计时没有中止 (the clock is not paused)"), code="not_paused")
+    at = at or timezone.now()
+    if at < p.started_at:
+        raise TransitionRefused(
+            _gettext("恢复时间不能早于中止时间 (resumption before suspension)"), status=400, code="bad_interval"
+        )
+    before = _snapshot(item)
+    p.ended_at = at
+    p.save(update_fields=["ended_at"])
+    refresh_clock(item)
+    item.version += 1
+    item.save()
+    _timeline(item, actor, "resumed", before, _snapshot(item))
+    return p
+
+
+@transaction.atomic
+def request_extension(item: WorkItem, actor: Any, *, limit: str, reason: str) -> Extension:
+    """延期申请: adds `limit` once a supervisor approves it."""
+    clock_service.parse_limit(limit)
+    if not reason.strip():
+        raise TransitionRefused(_gettext("请填写延期理由 (a reason is required)"), status=400, code="reason_required")
+    if item.extensions.filter(status=ExtensionStatus.REQUESTED).exists():
+        raise TransitionRefused(_gettext("已有待审批的延期申请 (an extension request is pending)"), code="pending")
+    ext = Extension.objects.create(item=item, limit=limit, reason=reason, requested_by=actor)
+    _timeline(item, actor, "extension_requested", {}, {"limit": limit}, reason)
+    return ext
+
+
+@transaction.atomic
+def decide_extension(ext: Extension, actor: Any, *, approve: bool, note: str = "") -> Extension:
+    """延期审批: an approved extension moves the deadline; the decision is on the timeline either way."""
+    item = _lock(ext.item, None)
+    if ext.status != ExtensionStatus.REQUESTED:
+        raise TransitionRefused(_gettext("该申请已处理 (already decided)"), code="decided")
+    before = _snapshot(item)
+    ext.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
+    ext.decided_by, ext.decided_at = actor, timezone.now()
+    ext.save()
+    if approve:
+        refresh_clock(item)
+        item.version += 1
+        item.save()
+    _timeline(item, actor, "extension_approved" if approve else "extension_rejected", before, _snapshot(item), note)
+    return ext
+
+
+def sweep(now: datetime | None = None, batch: int = 1000) -> dict[str, int]:
+    """The deadline sweep: re-evaluate the stage of every open item whose next check time has passed.
+    Idempotent and incremental (items whose next threshold is in the future are not read)."""
+    now = now or timezone.now()
+    changed = checked = 0
+    last = 0
+    while True:
+        ids = list(
+            WorkItem.objects.filter(closed_at__isnull=True, next_check_at__lte=now, pk__gt=last)
+            .order_by("pk").values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            break
+        last = ids[-1]
+        for item in WorkItem.objects.filter(pk__in=ids):
+            checked += 1
+            if _sweep_one(item, now):
+                changed += 1
+    return {"checked": checked, "changed": changed}
+
+
+@transaction.atomic
+def _sweep_one(item: WorkItem, now: datetime) -> bool:
+    old = item.stage
+    refresh_clock(item, now)
+    item.save(update_fields=["stage", "next_check_at", "deadline", "provisional"])
+    if item.stage == old:
+        return False
+    TimelineEvent.objects.create(
+        item=item, at=now, actor=None, actor_name=_gettext("系统"), action="stage_changed",
+        before={"stage": old}, after={"stage": item.stage},
+    )
+    hook = kind_of(item).on_stage_change
+    if hook is not None:
+        hook(item, old, item.stage)
+    return True
+
+
+def recompute_open(region_paths: list[str] | None = None, actor: Any = None) -> int:
+    """After a calendar change: recompute every open item's deadline (in bulk through the clock) and log
+    old → new on the timelines of those that moved. Returns how many moved."""
+    qs = WorkItem.objects.filter(closed_at__isnull=True)
+    moved = 0
+    for item in qs.iterator(chunk_size=2000):
+        before = _snapshot(item)
+        refresh_clock(item)
+        if item.deadline != (datetime.fromisoformat(before["deadline"]) if before["deadline"] else None) or (
+            item.provisional != before["provisional"]
+        ):
+            with transaction.atomic():
+                item.save(update_fields=["deadline", "provisional", "stage", "next_check_at"])
+                _timeline(item, actor, "deadline_recomputed", before, _snapshot(item), _gettext("工作日历变更"))
+            moved += 1
+    return moved
+
+
+TIMELINE_LABELS = {
+    "created": _("创建"),
+    "paused": _("中止计时"),
+    "resumed": _("恢复计时"),
+    "extension_requested": _("申请延期"),
+    "extension_approved": _("批准延期"),
+    "extension_rejected": _("不予延期"),
+    "stage_changed": _("预警状态变化"),
+    "deadline_recomputed": _("时限重算"),
+}
+
+
+def timeline_label(item: WorkItem, action: str) -> Any:
+    """The timeline's label for an action: the workflow's transition label, or a mechanism event's."""
+    k = _kinds.get(item.kind)
+    if k is not None and action in k.workflow.transitions:
+        return k.workflow.transitions[action].label
+    return TIMELINE_LABELS.get(action, action)
+
+
+STAGE_ORDER = [Stage.NORMAL, Stage.WARNING, Stage.YELLOW, Stage.RED]

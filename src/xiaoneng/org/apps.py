@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OrgConfig(AppConfig):
+    name = "xiaoneng.org"
+    label = "org"
+    verbose_name = _("组织机构")
+
+    def ready(self) -> None:
+        from . import rules  # noqa: F401

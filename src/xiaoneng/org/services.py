@@ -1,0 +1,84 @@
+"""Writes to the org: accounts and roles. One atomic function each, with its audit row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from xiaoneng.core import audit
+from xiaoneng.core.audit import AuditEventType
+
+from .models import Person, Unit, User
+from .roles import THREE_ADMINS, Role
+
+
+def three_admin_conflict(person: Person | None, role: str, *, exclude_user: User | None = None) -> str | None:
+    """三员分立: the reason a person may not take `role`, or None."""
+    if person is None or role not in THREE_ADMINS:
+        return None
+    others = User.objects.filter(person=person, role__in=THREE_ADMINS, is_active=True).exclude(role=role)
+    if exclude_user is not None:
+        others = others.exclude(pk=exclude_user.pk)
+    other = others.first()
+    if other is not None:
+        return _(
+            "三员分立：%(name)s 已担任%(other)s，不能再担任%(role)s "
+            "(separation of duties: this person already holds another administrator role)"
+        ) % {"name": person.name, "other": Role(other.role).label, "role": Role(role).label}
+    return None
+
+
+@transaction.atomic
+def create_account(
+    *,
+    actor: Any,
+    username: str,
+    role: str,
+    unit: Unit,
+    person: Person | None = None,
+    password: str,
+    display_name: str = "",
+    must_change_password: bool = True,
+    validate: bool = True,
+) -> User:
+    """Create a login account. Refused: an unknown role, a 三员 conflict, a weak password, a taken name."""
+    if role not in Role.values:
+        raise ValidationError(_("未知角色 (unknown role)：%(role)s") % {"role": role})
+    conflict = three_admin_conflict(person, role)
+    if conflict:
+        raise ValidationError(conflict)
+    if User.objects.filter(username=username).exists():
+        raise ValidationError(_("用户名已存在 (username taken)"))
+    user = User(
+        username=username, role=role, unit=unit, person=person, first_name=display_name or (person.name if person else ""),
+        must_change_password=must_change_password,
+    )
+    if validate:
+        validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    audit.record(AuditEventType.USER_CREATED, actor=actor, obj=user, data={"username": username, "role": role})
+    return user
+
+
+@transaction.atomic
+def set_role(*, actor: Any, user: User, role: str) -> User:
+    """Change an account's role (安全管理员 only; enforced by the caller's permission and here)."""
+    if getattr(actor, "role", None) != Role.SECADMIN:
+        raise PermissionError(_("只有安全管理员可以分配角色 (only the security administrator assigns roles)"))
+    if actor.pk == user.pk:
+        raise ValidationError(_("不能修改自己的角色 (you cannot change your own role)"))
+    if role not in Role.values:
+        raise ValidationError(_("未知角色 (unknown role)：%(role)s") % {"role": role})
+    conflict = three_admin_conflict(user.person, role, exclude_user=user)
+    if conflict:
+        raise ValidationError(conflict)
+    old = user.role
+    user.role = role
+    user.save(update_fields=["role"])
+    audit.record(AuditEventType.ROLE_CHANGED, actor=actor, obj=user, data={"from": old, "to": role})
+    return user

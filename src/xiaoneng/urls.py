@@ -1,0 +1,23 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from xiaoneng.core.viewsets import AuditEventViewSet, NotificationViewSet, WorkItemViewSet
+from xiaoneng.org.api import PersonViewSet, RegionViewSet, UnitViewSet, UserViewSet
+
+router = DefaultRouter()
+router.register("regions", RegionViewSet, basename="region")
+router.register("units", UnitViewSet, basename="unit")
+router.register("people", PersonViewSet, basename="person")
+router.register("users", UserViewSet, basename="user")
+router.register("work-items", WorkItemViewSet, basename="workitem")
+router.register("audit-events", AuditEventViewSet, basename="auditevent")
+router.register("notifications", NotificationViewSet, basename="notification")
+
+urlpatterns = [
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/", include(router.urls)),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("xiaoneng.web.urls")),
+]

@@ -1,0 +1,33 @@
+"""Navigation per role: what each role's menu shows."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from xiaoneng.org.roles import Role
+
+REGIONAL = {Role.SUPERVISOR, Role.DISCIPLINE, Role.LEADER, Role.NPC}
+
+MENU = [
+    # (url name, label, roles that see it)
+    ("home", _("首页"), set(Role.values)),
+    ("items", _("工作事项"), REGIONAL | {Role.LIAISON, Role.UNIT_LEADER}),
+    ("units", _("单位"), REGIONAL | {Role.LIAISON, Role.UNIT_LEADER, Role.SYSADMIN, Role.SECADMIN}),
+    ("people", _("人员"), REGIONAL | {Role.LIAISON, Role.UNIT_LEADER, Role.SYSADMIN, Role.SECADMIN}),
+    ("accounts", _("账号与角色"), {Role.SECADMIN}),
+    ("audit", _("审计日志"), {Role.AUDITOR}),
+    ("inbox", _("消息"), set(Role.values)),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": []}
+    current = getattr(getattr(request, "resolver_match", None), "url_name", "")
+    nav = [
+        {"url": reverse(name), "label": label, "active": current == name or (current or "").startswith(name)}
+        for name, label, roles in MENU
+        if user.role in roles
+    ]
+    unread = user.notifications.filter(read_at__isnull=True).count()
+    return {"nav": nav, "unread_count": unread, "role_label": Role(user.role).label if user.role else ""}

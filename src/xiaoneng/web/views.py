@@ -1,0 +1,209 @@
+"""Pages. Thin: parse, call a selector or service, render."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from xiaoneng.core import audit, notify, scope, workitem
+from xiaoneng.core.audit import AuditEventType
+from xiaoneng.core.models import AuditEvent, Heartbeat, Notification, WorkItem
+from xiaoneng.core.workflow import TransitionRefused
+from xiaoneng.org import services as org_services
+from xiaoneng.org.models import Person, Unit, User
+from xiaoneng.org.roles import Role
+
+from .selectors import home_figures
+
+
+def role_required(*roles):
+    def decorator(view):
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if request.user.role not in roles:
+                audit.record(AuditEventType.ACCESS_DENIED, actor=request.user, data={"path": request.path})
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapped.__name__ = view.__name__
+        wrapped.__doc__ = view.__doc__
+        return wrapped
+
+    return decorator
+
+
+@login_required
+def home(request):
+    return render(request, "web/home.html", {"cards": home_figures(request.user)})
+
+
+@never_cache
+def healthz(request):
+    """For operators: database, task queue (worker heartbeat) and scheduler heartbeat. 200 when all hold."""
+    checks = {}
+    try:
+        with connection.cursor() as cur:
+            cur.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # report, never raise: this page must answer
+        checks["database"] = f"error: {exc.__class__.__name__}"
+    beats = {h.name: h.beat_at for h in Heartbeat.objects.all()} if checks["database"] == "ok" else {}
+    now = timezone.now()
+    for name, key in (("scheduler", "scheduler"), ("worker", "queue")):
+        at = beats.get(name)
+        checks[key] = "ok" if at and now - at < timedelta(minutes=3) else ("stale" if at else "missing")
+    checks["task_backend"] = settings.TASK_BACKEND
+    healthy = all(checks[k] == "ok" for k in ("database", "scheduler", "queue"))
+    return JsonResponse({"status": "ok" if healthy else "degraded", "checks": checks}, status=200 if healthy else 503)
+
+
+@never_cache
+@login_required
+def password_change(request):
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        user.must_change_password = False
+        user.password_changed_at = timezone.now()
+        user.save(update_fields=["must_change_password", "password_changed_at"])
+        update_session_auth_hash(request, user)
+        audit.record(AuditEventType.PASSWORD_CHANGED, actor=user)
+        messages.success(request, _("密码已修改。"))
+        return redirect("home")
+    return render(request, "registration/password_change.html", {"form": form})
+
+
+ITEM_ROLES = (Role.SUPERVISOR, Role.DISCIPLINE, Role.LEADER, Role.NPC, Role.LIAISON, Role.UNIT_LEADER)
+ORG_ROLES = ITEM_ROLES + (Role.SYSADMIN, Role.SECADMIN)
+
+
+@role_required(*ITEM_ROLES)
+def items(request):
+    qs = scope.restrict(WorkItem, request.user).select_related("owner_unit")
+    q = request.GET
+    if q.get("stage"):
+        qs = qs.filter(stage=q["stage"], closed_at__isnull=True)
+    if q.get("open"):
+        qs = qs.filter(closed_at__isnull=True)
+    if q.get("closed"):
+        qs = qs.filter(closed_at__isnull=False)
+    if q.get("due"):
+        now = timezone.now()
+        qs = qs.filter(closed_at__isnull=True, deadline__gte=now, deadline__lt=now + timedelta(days=int(q["due"]) if q["due"].isdigit() else 7))
+    if q.get("q"):
+        qs = qs.filter(title__icontains=q["q"])
+    page = Paginator(qs.order_by("deadline", "id"), 50).get_page(q.get("page"))
+    return render(request, "web/items.html", {"page": page, "kinds": workitem.kinds()})
+
+
+@role_required(*ITEM_ROLES)
+def item_detail(request, pk):
+    item = scope.access(WorkItem, request.user, pk, WorkItem.objects.select_related("owner_unit", "owner_person"))
+    kind = workitem.kind_of(item)
+    if request.method == "POST":
+        try:
+            workitem.perform(
+                item, request.POST.get("action", ""), request.user, note=request.POST.get("note", ""),
+                expected_version=int(request.POST["version"]) if request.POST.get("version", "").isdigit() else None,
+                data=request.POST.dict(),
+            )
+            messages.success(request, _("操作成功。"))
+        except TransitionRefused as exc:
+            messages.error(request, exc.message)
+        return redirect("item_detail", pk=item.pk)
+    timeline = [
+        {"event": e, "label": workitem.timeline_label(item, e.action)} for e in item.timeline.all()
+    ]
+    return render(request, "web/item_detail.html", {
+        "item": item, "kind": kind, "state_label": kind.workflow.state_label(item.state),
+        "actions": kind.workflow.available(item, request.user), "timeline": timeline,
+        "pauses": item.pauses.all(), "extensions": item.extensions.all(),
+    })
+
+
+@role_required(*ORG_ROLES)
+def units(request):
+    qs = scope.restrict(Unit, request.user).select_related("region")
+    if request.GET.get("q"):
+        qs = qs.filter(name__icontains=request.GET["q"])
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "web/units.html", {"page": page})
+
+
+@role_required(*ORG_ROLES)
+def unit_detail(request, pk):
+    unit = scope.access(Unit, request.user, pk, Unit.objects.select_related("region", "parent", "head"))
+    people = scope.restrict(Person, request.user).filter(unit=unit)
+    return render(request, "web/unit_detail.html", {"unit": unit, "people": people})
+
+
+@role_required(*ORG_ROLES)
+def people(request):
+    qs = scope.restrict(Person, request.user).select_related("unit")
+    if request.GET.get("q"):
+        qs = qs.filter(name__icontains=request.GET["q"])
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "web/people.html", {"page": page})
+
+
+@role_required(Role.SUPERVISOR, Role.DISCIPLINE)
+@require_POST
+def person_reveal(request, pk):
+    """Show one person's phone and ID number once, with a reason, on the audit trail."""
+    person = scope.access(Person, request.user, pk)
+    reason = request.POST.get("reason", "").strip()
+    if not reason:
+        return render(request, "web/_reveal.html", {"person": person, "error": _("请填写查看理由 (a reason is required)")}, status=400)
+    audit.record(AuditEventType.SENSITIVE_VIEWED, actor=request.user, obj=person, data={"fields": ["phone", "id_number"], "reason": reason})
+    return render(request, "web/_reveal.html", {"person": person, "revealed": True})
+
+
+@role_required(Role.SECADMIN)
+def accounts(request):
+    if request.method == "POST":
+        target = scope.access(User, request.user, request.POST.get("user"))
+        try:
+            org_services.set_role(actor=request.user, user=target, role=request.POST.get("role", ""))
+            messages.success(request, _("角色已变更。"))
+        except (ValidationError, PermissionError) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect("accounts")
+    qs = scope.restrict(User, request.user).select_related("unit")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "web/accounts.html", {"page": page, "roles": Role.choices})
+
+
+@role_required(Role.AUDITOR)
+def audit_log(request):
+    qs = scope.restrict(AuditEvent, request.user).order_by("-id")
+    if request.GET.get("type", "").isdigit():
+        qs = qs.filter(event_type=int(request.GET["type"]))
+    result = None
+    if request.method == "POST":
+        result = audit.verify()
+        audit.record(AuditEventType.AUDIT_VERIFIED, actor=request.user, data={"ok": result.ok, "checked": result.checked, "broken_id": result.broken_id})
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    rows = [{"event": e, "label": audit.label(e.event_type)} for e in page]
+    return render(request, "web/audit.html", {"page": page, "rows": rows, "result": result, "types": [(int(t), audit.label(t)) for t in AuditEventType]})
+
+
+@login_required
+def inbox(request):
+    if request.method == "POST":
+        notify.mark_read(request.user, int(request.POST.get("id", "0") or 0))
+        return redirect("inbox")
+    qs = scope.restrict(Notification, request.user)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "web/inbox.html", {"page": page})

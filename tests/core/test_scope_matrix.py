@@ -1,0 +1,195 @@
+"""The role × endpoint matrix, generated from the URL configuration: every pattern, every role, objects in and
+out of scope. A new endpoint is covered the moment it is routed; one with a path parameter this file cannot map
+to a model fails until it is registered in MODEL_FOR_VIEW."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from xiaoneng.core import notify, workitem
+from xiaoneng.core.models import AuditEvent, Notification, WorkItem
+from xiaoneng.org.models import Person, Region, Unit, User
+from xiaoneng.org.roles import Role
+
+from ..conftest import make_user
+
+# Views anyone may open without logging in. Everything else must send the anonymous visitor to the login page
+# (pages) or answer 401/403 (API).
+PUBLIC = {"login", "logout", "healthz", "set_language"}
+
+# Web views with a path parameter, and the model it names (API viewsets declare `.model` themselves).
+MODEL_FOR_VIEW = {
+    "item_detail": WorkItem,
+    "unit_detail": Unit,
+    "person_reveal": Person,
+}
+
+# Where an object outside county A is nevertheless in scope, by design.
+SEES_ALL = {
+    Region: {Role.SYSADMIN, Role.SECADMIN},
+    Unit: {Role.SYSADMIN, Role.SECADMIN},
+    Person: {Role.SYSADMIN, Role.SECADMIN},
+    User: {Role.SECADMIN},
+    AuditEvent: {Role.AUDITOR},
+}
+
+# Text that only objects outside county A carry: no list may show it to an account that should not see it.
+OUT_MARKERS = {
+    Region: "西山区", Unit: "西山区住建局", Person: "李西山", User: "b_liaison", WorkItem: "西山区的事项",
+    Notification: "给别人的消息",
+}
+
+
+def walk(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from walk(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield p
+
+
+def endpoints():
+    out = []
+    for p in walk(get_resolver().url_patterns):
+        if not p.name:
+            continue
+        params = set(p.pattern.regex.groupindex)
+        view_cls = getattr(p.callback, "cls", None)
+        model = getattr(view_cls, "model", None) or MODEL_FOR_VIEW.get(p.name)
+        actions = getattr(p.callback, "actions", None) or {}
+        methods = sorted({m.upper() for m in actions}) or ["GET", "POST"]
+        out.append((p.name, params, model, methods))
+    return out
+
+
+ENDPOINTS = endpoints()
+
+
+def url_for(name, params, pk=None):
+    kwargs = {}
+    for param in params:
+        if param == "pk":
+            kwargs["pk"] = pk
+        elif param == "format":
+            kwargs["format"] = "json"
+        elif param == "transition":
+            kwargs["transition"] = "sign"
+        else:
+            raise AssertionError(f"URL {name} has a parameter {param!r} the scope matrix cannot fill; teach it")
+    return reverse(name, kwargs=kwargs)
+
+
+@pytest.fixture
+def objects(world, task_kind):
+    """One object per scoped model inside county A and one outside (in B)."""
+    outsider = make_user("b_liaison", Role.LIAISON, world.ub, Person.objects.create(name="外区联络员", unit=world.ub))
+    ia = workitem.create(kind="test_task", actor=world.users["supervisor"], title="东湖区的事项", owner_unit=world.ua)
+    ib = workitem.create(kind="test_task", actor=world.city_supervisor, title="西山区的事项", owner_unit=world.ub)
+    events = list(AuditEvent.objects.order_by("id")[:2])
+    mine = {}
+    for role, user in world.users.items():
+        mine[role] = notify.notify(user, "hello", "你好")
+    other = notify.notify(outsider, "other", "给别人的消息")
+    return {
+        Region: (world.a, world.b),
+        Unit: (world.ua, world.ub),
+        Person: (world.pa, world.pb),
+        User: (None, outsider),
+        WorkItem: (ia, ib),
+        AuditEvent: (events[0], events[1]),
+        Notification: (mine, other),
+    }
+
+
+def test_every_endpoint_is_mapped():
+    for name, params, model, _methods in ENDPOINTS:
+        if "pk" in params:
+            assert model is not None, f"{name}: add its model to MODEL_FOR_VIEW so the scope matrix covers it"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name,params,model,methods", ENDPOINTS, ids=[e[0] for e in ENDPOINTS])
+def test_anonymous_gets_nothing_unless_allowlisted(name, params, model, methods, world, client):
+    if name in PUBLIC:
+        return
+    url = url_for(name, params, pk=world.ua.pk if model is not Person else world.pa.pk)
+    for method in methods:
+        if method not in ("GET", "POST"):
+            continue
+        resp = client.generic(method, url)
+        if url.startswith("/api/"):
+            assert resp.status_code in (401, 403), f"anonymous {method} {url} answered {resp.status_code}"
+        else:
+            assert resp.status_code == 302 and "/login/" in resp["Location"], (
+                f"anonymous {method} {url} answered {resp.status_code}: a public view must be on the PUBLIC allowlist"
+            )
+
+
+ROLES = sorted(Role.values)
+DETAIL = [e for e in ENDPOINTS if "pk" in e[1]]
+LISTS = [e for e in ENDPOINTS if "pk" not in e[1] and e[0] not in PUBLIC and e[0] not in ("logout",)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_out_of_scope_objects_answer_like_missing_ones(role, world, objects):
+    """For every object endpoint: an object outside the account's scope gets exactly the answer a missing id
+    gets (never 2xx), for every method the endpoint takes."""
+    client = world.client(role)
+    checked = 0
+    for name, params, model, methods in DETAIL:
+        if role in SEES_ALL.get(model, set()):
+            continue
+        outside = objects[model][1]
+        for method in methods:
+            if method not in ("GET", "POST"):
+                continue
+            r_out = client.generic(method, url_for(name, params, pk=outside.pk))
+            r_missing = client.generic(method, url_for(name, params, pk=987654321))
+            assert r_out.status_code == r_missing.status_code, (
+                f"{role} {method} {name}: out-of-scope answered {r_out.status_code}, missing answered {r_missing.status_code}"
+            )
+            assert r_out.status_code >= 400, f"{role} {method} {name} reached an object outside its scope"
+            assert OUT_MARKERS.get(model, "\0") not in r_out.content.decode(errors="ignore")
+            checked += 1
+    assert checked > 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_lists_never_show_out_of_scope_objects(role, world, objects):
+    client = world.client(role)
+    for name, params, model, methods in LISTS:
+        if "GET" not in methods or params - {"format"}:
+            continue
+        resp = client.get(url_for(name, params))
+        body = resp.content.decode(errors="ignore")
+        for m, marker in OUT_MARKERS.items():
+            if role in SEES_ALL.get(m, set()):
+                continue
+            assert marker not in body, f"{role} sees {marker!r} on {name}"
+
+
+# What each role reaches in scope (the other half of the matrix: scope must not hide what a role needs).
+REACHES = {
+    "unit-detail": set(ROLES) - {Role.AUDITOR, Role.EVALUATOR},
+    "person-detail": set(ROLES) - {Role.AUDITOR, Role.EVALUATOR},
+    "workitem-detail": {Role.SUPERVISOR, Role.DISCIPLINE, Role.LEADER, Role.NPC, Role.LIAISON, Role.UNIT_LEADER},
+    "item_detail": {Role.SUPERVISOR, Role.DISCIPLINE, Role.LEADER, Role.NPC, Role.LIAISON, Role.UNIT_LEADER},
+    "unit_detail": set(ROLES) - {Role.AUDITOR, Role.EVALUATOR},
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_in_scope_objects_are_reachable(role, world, objects):
+    client = world.client(role)
+    for name, allowed in REACHES.items():
+        model = next(e[2] for e in ENDPOINTS if e[0] == name)
+        inside = objects[model][0]
+        resp = client.get(reverse(name, kwargs={"pk": inside.pk}))
+        if role in allowed:
+            assert resp.status_code == 200, f"{role} cannot open {name} in its own scope ({resp.status_code})"
+        else:
+            assert resp.status_code in (403, 404), f"{role} opened {name} ({resp.status_code})"

@@ -365,7 +365,8 @@ def bulk_deadlines(
             at_close = close & (last_unit <= _D)
             t = np.where(at_close, day * DAY_S + kernel.close, t)
         unknown = ix.unknown_before
-        provisional: BoolArray = uses_calendar & (unknown[day + 1] - unknown[first_day] > 0)
+        span_end = np.maximum(day, first_day) + 1
+        provisional: BoolArray = uses_calendar & (unknown[span_end] - unknown[first_day] > 0)
     except IndexError:
         raise ClockError(
             "有期限超出日历支持范围（至 2099-12-31）",

@@ -415,6 +415,8 @@ def is_provisional(ix: CalendarIndex, limits: Sequence[Limit], first_day: int, f
     """Provisional: a day from the start day through the last day lies in a year without a notice
     (plain-hour limits never are: they do not look at the calendar)."""
     unknown = ix.unknown_before_l
+    if final_day < first_day:  # 0wh/0h started at midnight end "yesterday": the start day still counts
+        final_day = first_day
     if unknown[final_day + 1] - unknown[first_day] <= 0:
         return False
     return any(limit.unit is not _H for limit in limits)

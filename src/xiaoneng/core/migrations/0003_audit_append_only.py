@@ -24,14 +24,19 @@ GRANT UPDATE, DELETE ON core_auditevent TO CURRENT_USER;
 """
 
 
-def forward(apps, schema_editor):
+def _run(schema_editor, sql):
+    # Straight to the cursor without parameters, so the '%' of RAISE is not read as a placeholder.
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD)
+        with schema_editor.connection.cursor() as cur:
+            cur.execute(sql)
+
+
+def forward(apps, schema_editor):
+    _run(schema_editor, FORWARD)
 
 
 def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD)
+    _run(schema_editor, BACKWARD)
 
 
 class Migration(migrations.Migration):

@@ -72,8 +72,12 @@ def world(db) -> World:
     ua2 = Unit.objects.create(code="990102-SCJ", name="东湖区市场监管局", type=UnitType.GOVERNMENT, region=a)
     ub = Unit.objects.create(code="990103-ZJJ", name="西山区住建局", type=UnitType.GOVERNMENT, region=b)
     uc = Unit.objects.create(code="990100-XNB", name="青江市效能办", type=UnitType.GOVERNMENT, region=city)
-    pa = Person.objects.create(name="张东湖", unit=ua, position="科长", phone="13812345678", id_number="11010519491231002X")
-    pb = Person.objects.create(name="李西山", unit=ub, position="科长", phone="13987654321", id_number="110101199003074477")
+    pa = Person.objects.create(
+        name="张东湖", unit=ua, position="科长", phone="13812345678", id_number="11010519491231002X"
+    )
+    pb = Person.objects.create(
+        name="李西山", unit=ub, position="科长", phone="13987654321", id_number="110101199003074477"
+    )
     w = World(city, a, b, ua, ua2, ub, uc, pa, pb)
     for role in Role.values:
         w.users[role] = make_user(f"a_{role}", role, ua)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -22,7 +22,7 @@ ONE_DAY = timedelta(days=1)
 OFFICE = ((time(9, 0), time(12, 0)), (time(13, 30), time(17, 30)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def is_workday(day: date) -> bool:
     if 2004 <= day.year <= 2026:
         return bool(chinese_calendar.is_workday(day))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import chinese_calendar
 import pytest
@@ -10,7 +10,7 @@ from lunardate import LunarDate
 
 from xiaoneng.clock import Calendar, ClockError, Limit, OpenPauseError, Pause, Unit, deadline
 
-from .reference import SH, at
+from .reference import at
 
 
 def test_the_2026_notice_is_what_the_golden_cases_assume() -> None:
@@ -198,9 +198,9 @@ def test_the_new_notice_makes_2027_final(cal: Calendar) -> None:
 
 
 def test_start_in_another_time_zone_is_the_same_instant(cal: Calendar) -> None:
-    utc_start = datetime(2026, 2, 13, 2, 0, tzinfo=timezone.utc)  # 10:00 in Beijing
+    utc_start = datetime(2026, 2, 13, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
     assert deadline(cal, utc_start, "5wd").at == at("2026-02-28 00:00")
-    late_utc = datetime(2026, 2, 13, 17, 0, tzinfo=timezone.utc)  # Sat Feb 14 01:00 in Beijing
+    late_utc = datetime(2026, 2, 13, 17, 0, tzinfo=UTC)  # Sat Feb 14 01:00 in Beijing
     assert deadline(cal, late_utc, "1wd").last_day == date(2026, 2, 24)
 
 

@@ -14,19 +14,56 @@ def note_required(item, actor, data):
 
 
 TASK_WORKFLOW = Workflow(
-    states={"issued": _("已交办"), "signed": _("已签收"), "done_requested": _("申请办结"), "closed": _("已办结"), "cancelled": _("已撤销")},
+    states={
+        "issued": _("已交办"),
+        "signed": _("已签收"),
+        "done_requested": _("申请办结"),
+        "closed": _("已办结"),
+        "cancelled": _("已撤销"),
+    },
     initial="issued",
     terminal=["closed", "cancelled"],
     transitions=[
-        Transition("sign", _("签收"), frozenset({"issued"}), "signed", frozenset({Role.LIAISON}), relation="owner"),
-        Transition("request_done", _("申请办结"), frozenset({"signed"}), "done_requested", frozenset({Role.LIAISON}),
-                   guard=note_required, relation="owner"),
-        Transition("verify", _("办结销号"), frozenset({"done_requested"}), "closed", frozenset({Role.SUPERVISOR})),
-        Transition("send_back", _("退回"), frozenset({"done_requested"}), "signed", frozenset({Role.SUPERVISOR}),
-                   guard=note_required, style="warning"),
-        Transition("cancel", _("撤销"), frozenset({"issued", "signed"}), "cancelled", frozenset({Role.SUPERVISOR}),
-                   style="danger"),
+        Transition(
+            "sign", _("签收"), frozenset({"issued"}), "signed", frozenset({Role.LIAISON}), relation="owner"
+        ),
+        Transition(
+            "request_done",
+            _("申请办结"),
+            frozenset({"signed"}),
+            "done_requested",
+            frozenset({Role.LIAISON}),
+            guard=note_required,
+            relation="owner",
+        ),
+        Transition(
+            "verify", _("办结销号"), frozenset({"done_requested"}), "closed", frozenset({Role.SUPERVISOR})
+        ),
+        Transition(
+            "send_back",
+            _("退回"),
+            frozenset({"done_requested"}),
+            "signed",
+            frozenset({Role.SUPERVISOR}),
+            guard=note_required,
+            style="warning",
+        ),
+        Transition(
+            "cancel",
+            _("撤销"),
+            frozenset({"issued", "signed"}),
+            "cancelled",
+            frozenset({Role.SUPERVISOR}),
+            style="danger",
+        ),
     ],
 )
 
-TASK = Kind(code="test_task", label=_("测试事项"), workflow=TASK_WORKFLOW, default_limit="5wd", warning="1wd", red_after="3wd")
+TASK = Kind(
+    code="test_task",
+    label=_("测试事项"),
+    workflow=TASK_WORKFLOW,
+    default_limit="5wd",
+    warning="1wd",
+    red_after="3wd",
+)

@@ -21,7 +21,9 @@ def _tamper(sql, params):
     """Change a row behind the application's back (as an attacker with database access would)."""
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            cur.execute("SET LOCAL session_replication_role = replica")  # superuser only: bypasses the trigger
+            cur.execute(
+                "SET LOCAL session_replication_role = replica"
+            )  # superuser only: bypasses the trigger
         cur.execute(sql, params)
 
 
@@ -68,7 +70,9 @@ def test_audit_verify_command_reports_the_first_broken_link():
 
 @pytest.mark.postgres_only
 @pytest.mark.django_db
-@pytest.mark.parametrize("sql", ["UPDATE core_auditevent SET actor_name = 'x'", "DELETE FROM core_auditevent"])
+@pytest.mark.parametrize(
+    "sql", ["UPDATE core_auditevent SET actor_name = 'x'", "DELETE FROM core_auditevent"]
+)
 def test_postgresql_refuses_update_and_delete(sql):
     _three_events()
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
@@ -84,7 +88,10 @@ def test_if_the_audit_write_fails_the_business_write_fails(world, monkeypatch):
     monkeypatch.setattr(audit, "_link", broken)
     with pytest.raises(DatabaseError):
         services.create_account(
-            actor=world.users["secadmin"], username="newbie", role=Role.LIAISON, unit=world.ua,
+            actor=world.users["secadmin"],
+            username="newbie",
+            role=Role.LIAISON,
+            unit=world.ua,
             password="Str0ng-Passw0rd!",
         )
     assert not User.objects.filter(username="newbie").exists()

@@ -61,7 +61,12 @@ def test_rq_on_redis_runs_the_same_task():
 def test_healthz_reports_each_part(client):
     resp = client.get("/healthz")
     assert resp.status_code == 503
-    assert resp.json()["checks"] == {"database": "ok", "scheduler": "missing", "queue": "missing", "task_backend": "database"}
+    assert resp.json()["checks"] == {
+        "database": "ok",
+        "scheduler": "missing",
+        "queue": "missing",
+        "task_backend": "database",
+    }
     now = timezone.now()
     Heartbeat.objects.create(name="scheduler", beat_at=now)
     Heartbeat.objects.create(name="worker", beat_at=now - timedelta(minutes=10))
@@ -81,7 +86,9 @@ def test_a_notification_is_stored_once_and_delivered_by_the_worker(world):
     again = notify.notify(user, "item-1-warning", "事项即将到期", channels=("sms",))
     assert again is None and Notification.objects.filter(recipient=user).count() == 1
     # The immediate backend of the test settings runs the delivery task on commit.
-    assert set(Delivery.objects.filter(notification=n).values_list("status", flat=True)) == {DeliveryStatus.SENT}
+    assert set(Delivery.objects.filter(notification=n).values_list("status", flat=True)) == {
+        DeliveryStatus.SENT
+    }
     assert sorted(m["to"] for m in notify.ConsoleChannel.sent) == ["13700001111", "a_liaison"]
 
 

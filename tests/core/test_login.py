@@ -6,10 +6,9 @@ import time
 import pytest
 from django.test import override_settings
 
+from tests.conftest import PASSWORD
 from xiaoneng.core.audit import AuditEventType
 from xiaoneng.core.models import AuditEvent
-
-from ..conftest import PASSWORD
 
 WRONG = "用户名或密码错误"
 
@@ -85,7 +84,9 @@ def test_seeded_account_must_change_password_first(world, client):
     login(client, "a_liaison", PASSWORD)
     assert client.get("/")["Location"] == "/password/change/"
     assert client.get("/api/units/").status_code == 403
-    weak = client.post("/password/change/", {"old_password": PASSWORD, "new_password1": "abc", "new_password2": "abc"})
+    weak = client.post(
+        "/password/change/", {"old_password": PASSWORD, "new_password1": "abc", "new_password2": "abc"}
+    )
     assert weak.status_code == 200  # refused, stays on the form
     resp = client.post(
         "/password/change/",

@@ -7,12 +7,11 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.conftest import make_user
 from xiaoneng.core import notify, workitem
 from xiaoneng.core.models import AuditEvent, Notification, WorkItem
 from xiaoneng.org.models import Person, Region, Unit, User
 from xiaoneng.org.roles import Role
-
-from ..conftest import make_user
 
 # Views anyone may open without logging in. Everything else must send the anonymous visitor to the login page
 # (pages) or answer 401/403 (API).
@@ -36,7 +35,11 @@ SEES_ALL = {
 
 # Text that only objects outside county A carry: no list may show it to an account that should not see it.
 OUT_MARKERS = {
-    Region: "西山区", Unit: "西山区住建局", Person: "李西山", User: "b_liaison", WorkItem: "西山区的事项",
+    Region: "西山区",
+    Unit: "西山区住建局",
+    Person: "李西山",
+    User: "b_liaison",
+    WorkItem: "西山区的事项",
     Notification: "给别人的消息",
 }
 
@@ -76,16 +79,24 @@ def url_for(name, params, pk=None):
         elif param == "transition":
             kwargs["transition"] = "sign"
         else:
-            raise AssertionError(f"URL {name} has a parameter {param!r} the scope matrix cannot fill; teach it")
+            raise AssertionError(
+                f"URL {name} has a parameter {param!r} the scope matrix cannot fill; teach it"
+            )
     return reverse(name, kwargs=kwargs)
 
 
 @pytest.fixture
 def objects(world, task_kind):
     """One object per scoped model inside county A and one outside (in B)."""
-    outsider = make_user("b_liaison", Role.LIAISON, world.ub, Person.objects.create(name="外区联络员", unit=world.ub))
-    ia = workitem.create(kind="test_task", actor=world.users["supervisor"], title="东湖区的事项", owner_unit=world.ua)
-    ib = workitem.create(kind="test_task", actor=world.city_supervisor, title="西山区的事项", owner_unit=world.ub)
+    outsider = make_user(
+        "b_liaison", Role.LIAISON, world.ub, Person.objects.create(name="外区联络员", unit=world.ub)
+    )
+    ia = workitem.create(
+        kind="test_task", actor=world.users["supervisor"], title="东湖区的事项", owner_unit=world.ua
+    )
+    ib = workitem.create(
+        kind="test_task", actor=world.city_supervisor, title="西山区的事项", owner_unit=world.ub
+    )
     events = list(AuditEvent.objects.order_by("id")[:2])
     mine = {}
     for role, user in world.users.items():
@@ -160,7 +171,7 @@ def test_out_of_scope_objects_answer_like_missing_ones(role, world, objects):
 @pytest.mark.parametrize("role", ROLES)
 def test_lists_never_show_out_of_scope_objects(role, world, objects):
     client = world.client(role)
-    for name, params, model, methods in LISTS:
+    for name, params, _model, methods in LISTS:
         if "GET" not in methods or params - {"format"}:
             continue
         resp = client.get(url_for(name, params))
@@ -175,7 +186,14 @@ def test_lists_never_show_out_of_scope_objects(role, world, objects):
 REACHES = {
     "unit-detail": set(ROLES) - {Role.AUDITOR, Role.EVALUATOR},
     "person-detail": set(ROLES) - {Role.AUDITOR, Role.EVALUATOR},
-    "workitem-detail": {Role.SUPERVISOR, Role.DISCIPLINE, Role.LEADER, Role.NPC, Role.LIAISON, Role.UNIT_LEADER},
+    "workitem-detail": {
+        Role.SUPERVISOR,
+        Role.DISCIPLINE,
+        Role.LEADER,
+        Role.NPC,
+        Role.LIAISON,
+        Role.UNIT_LEADER,
+    },
     "item_detail": {Role.SUPERVISOR, Role.DISCIPLINE, Role.LEADER, Role.NPC, Role.LIAISON, Role.UNIT_LEADER},
     "unit_detail": set(ROLES) - {Role.AUDITOR, Role.EVALUATOR},
 }

@@ -4,11 +4,11 @@ pauses, extensions, optimistic concurrency, timeline, sweep, API errors."""
 import pytest
 import time_machine
 
+from tests.conftest import at
 from xiaoneng.core import workitem
 from xiaoneng.core.models import Stage, TimelineEvent, WorkItem
 from xiaoneng.core.workflow import TransitionRefused
 
-from ..conftest import at
 from .kinds import TASK_WORKFLOW
 
 
@@ -16,8 +16,12 @@ from .kinds import TASK_WORKFLOW
 def item(world, task_kind):
     with time_machine.travel(at("2026-02-13 10:00"), tick=False):
         return workitem.create(
-            kind="test_task", actor=world.users["supervisor"], title="整改东湖区窗口排队问题", owner_unit=world.ua,
-            started_at=at("2026-02-13 10:00"), limit="5wd",
+            kind="test_task",
+            actor=world.users["supervisor"],
+            title="整改东湖区窗口排队问题",
+            owner_unit=world.ua,
+            started_at=at("2026-02-13 10:00"),
+            limit="5wd",
         )
 
 
@@ -33,8 +37,14 @@ def test_deadline_comes_from_the_clock_with_the_2026_spring_festival_workday(ite
 
 @pytest.mark.django_db
 def test_a_deadline_in_an_unknown_year_is_provisional(world, task_kind):
-    it = workitem.create(kind="test_task", actor=world.users["supervisor"], title="跨年事项", owner_unit=world.ua,
-                         started_at=at("2026-12-28 09:00"), limit="10wd")
+    it = workitem.create(
+        kind="test_task",
+        actor=world.users["supervisor"],
+        title="跨年事项",
+        owner_unit=world.ua,
+        started_at=at("2026-12-28 09:00"),
+        limit="10wd",
+    )
     assert it.provisional is True
 
 
@@ -42,12 +52,17 @@ def test_a_deadline_in_an_unknown_year_is_provisional(world, task_kind):
 def test_the_declared_flow_runs_and_each_step_is_on_the_timeline(world, item):
     liaison, supervisor = world.users["liaison"], world.users["supervisor"]
     item = workitem.perform(item, "sign", liaison)
-    item = workitem.perform(item, "request_done", liaison, note="已增设两个窗口", data={"note": "已增设两个窗口"})
+    item = workitem.perform(
+        item, "request_done", liaison, note="已增设两个窗口", data={"note": "已增设两个窗口"}
+    )
     item = workitem.perform(item, "verify", supervisor)
     assert item.state == "closed" and item.closed_at is not None and item.next_check_at is None
     events = list(item.timeline.values_list("action", "before__state", "after__state"))
-    assert events[1:] == [("sign", "issued", "signed"), ("request_done", "signed", "done_requested"),
-                          ("verify", "done_requested", "closed")]
+    assert events[1:] == [
+        ("sign", "issued", "signed"),
+        ("request_done", "signed", "done_requested"),
+        ("verify", "done_requested", "closed"),
+    ]
     assert str(workitem.timeline_label(item, "verify")) == "办结销号"
 
 
@@ -67,7 +82,7 @@ def test_a_role_that_may_not_act_gets_403(world, item):
 
 @pytest.mark.django_db
 def test_only_the_owning_unit_signs(world, task_kind, item):
-    from ..conftest import make_user
+    from tests.conftest import make_user
 
     other_liaison = make_user("a2_liaison", "liaison", world.ua2)
     with pytest.raises(TransitionRefused) as exc:
@@ -133,7 +148,9 @@ def test_an_approved_extension_adds_its_limit(world, item):
 @pytest.mark.django_db
 def test_a_bad_limit_is_refused_before_anything_is_written(world, task_kind):
     with pytest.raises(TransitionRefused) as exc:
-        workitem.create(kind="test_task", actor=world.users["supervisor"], title="x", owner_unit=world.ua, limit="5 weeks")
+        workitem.create(
+            kind="test_task", actor=world.users["supervisor"], title="x", owner_unit=world.ua, limit="5 weeks"
+        )
     assert exc.value.status == 400
     assert not WorkItem.objects.exists()
 
@@ -165,8 +182,12 @@ def test_the_workflow_declaration_is_checked():
     from xiaoneng.core.workflow import Transition, Workflow
 
     with pytest.raises(ValueError, match="unknown states"):
-        Workflow(states={"a": "A"}, initial="a", terminal=[],
-                 transitions=[Transition("go", "Go", frozenset({"a"}), "b", frozenset({"supervisor"}))])
+        Workflow(
+            states={"a": "A"},
+            initial="a",
+            terminal=[],
+            transitions=[Transition("go", "Go", frozenset({"a"}), "b", frozenset({"supervisor"}))],
+        )
     assert set(TASK_WORKFLOW.transitions) == {"sign", "request_done", "verify", "send_back", "cancel"}
 
 
@@ -183,12 +204,19 @@ def test_buttons_come_from_the_declaration(world, item):
 @pytest.mark.django_db
 def test_api_performs_a_transition_and_answers_409_with_the_reason(world, item):
     liaison = world.client("liaison")
-    resp = liaison.post(f"/api/work-items/{item.pk}/actions/sign/", {"version": 1}, content_type="application/json")
+    resp = liaison.post(
+        f"/api/work-items/{item.pk}/actions/sign/", {"version": 1}, content_type="application/json"
+    )
     assert resp.status_code == 200 and resp.json()["state"] == "signed" and resp.json()["version"] == 2
     again = liaison.post(f"/api/work-items/{item.pk}/actions/sign/", {}, content_type="application/json")
-    assert again.status_code == 409 and again.json()["code"] == "wrong_state" and "不能执行" in again.json()["detail"]
-    stale = world.client("supervisor").post(f"/api/work-items/{item.pk}/actions/cancel/", {"version": 1},
-                                            content_type="application/json")
+    assert (
+        again.status_code == 409
+        and again.json()["code"] == "wrong_state"
+        and "不能执行" in again.json()["detail"]
+    )
+    stale = world.client("supervisor").post(
+        f"/api/work-items/{item.pk}/actions/cancel/", {"version": 1}, content_type="application/json"
+    )
     assert stale.status_code == 409 and stale.json()["code"] == "version_conflict"
     unknown = liaison.post(f"/api/work-items/{item.pk}/actions/fly/", {}, content_type="application/json")
     assert unknown.status_code == 404

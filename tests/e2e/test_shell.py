@@ -63,7 +63,9 @@ def test_switch_to_english_and_back(page, demo_city):
 
 
 def test_home_on_a_phone(browser, live_server, demo_city):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
+    )
     pg = context.new_page()
     pg.base = live_server.url
     login(pg, "liaison", demo.DEMO_PASSWORD)
@@ -81,8 +83,12 @@ def test_liaison_signs_a_work_item_with_the_button(page, demo_city, task_kind):
     from xiaoneng.org.models import User
 
     liaison = User.objects.get(username="liaison")
-    item = workitem.create(kind="test_task", actor=User.objects.get(username="supervisor"), title="落实科技创新政策",
-                           owner_unit=liaison.unit)
+    item = workitem.create(
+        kind="test_task",
+        actor=User.objects.get(username="supervisor"),
+        title="落实科技创新政策",
+        owner_unit=liaison.unit,
+    )
     login(page, "liaison", demo.DEMO_PASSWORD)
     page.goto(f"{page.base}/items/{item.pk}/")
     page.click("button[value=sign]")

@@ -169,13 +169,22 @@ def verify(batch: int = 5000) -> VerifyResult:
             break
         for event in rows:
             if event.prev_hash != (GENESIS if prev is None else prev):
-                return VerifyResult(False, checked, event.pk, "previous-hash mismatch (a row before it was removed or changed)")
+                return VerifyResult(
+                    False,
+                    checked,
+                    event.pk,
+                    "previous-hash mismatch (a row before it was removed or changed)",
+                )
             if _link(event.prev_hash, event) != event.hash:
-                return VerifyResult(False, checked, event.pk, "content does not match its hash (the row was changed)")
+                return VerifyResult(
+                    False, checked, event.pk, "content does not match its hash (the row was changed)"
+                )
             prev = event.hash
             checked += 1
             last_id = event.pk
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and checked and head.last_hash != prev:
-        return VerifyResult(False, checked, head.last_id, "the newest rows were removed (chain head does not match)")
+        return VerifyResult(
+            False, checked, head.last_id, "the newest rows were removed (chain head does not match)"
+        )
     return VerifyResult(True, checked)

@@ -76,7 +76,9 @@ def _build(region_path: str) -> clock.Calendar:
     if region_path:
         codes = [c for c in region_path.strip("/").split("/") if c]
         local: dict[tuple[int, str], CalendarVersion] = {}
-        for v in CalendarVersion.objects.filter(region__code__in=codes).select_related("region").order_by("id"):
+        for v in (
+            CalendarVersion.objects.filter(region__code__in=codes).select_related("region").order_by("id")
+        ):
             local[(v.year, v.region.code)] = v
         if local:
             holidays: list[Any] = []
@@ -103,16 +105,26 @@ def evaluate(item: WorkItem, kind: Kind, now: datetime) -> Evaluation:
     cal = calendar(_calendar_region(item))
     pauses = [(p.started_at, p.ended_at) for p in item.pauses.all()] if item.pk else []
     extensions = (
-        [parse_limit(e.limit) for e in item.extensions.filter(status=ExtensionStatus.APPROVED)] if item.pk else []
+        [parse_limit(e.limit) for e in item.extensions.filter(status=ExtensionStatus.APPROVED)]
+        if item.pk
+        else []
     )
     policy = clock.StagePolicy(warning=kind.warning, red=kind.red_after)
     try:
         info = clock.stage_at(
-            cal, item.started_at, parse_limit(item.limit), now, policy,
-            pauses=pauses, extensions=extensions, office_close=item.office_close,
+            cal,
+            item.started_at,
+            parse_limit(item.limit),
+            now,
+            policy,
+            pauses=pauses,
+            extensions=extensions,
+            office_close=item.office_close,
         )
     except clock.ClockError as exc:
-        raise TransitionRefused(_gettext("时限计算失败：%(e)s") % {"e": exc}, status=400, code="clock_error") from None
+        raise TransitionRefused(
+            _gettext("时限计算失败：%(e)s") % {"e": exc}, status=400, code="clock_error"
+        ) from None
     return Evaluation(info.deadline, info.provisional, str(info.stage.value), info.next_change)
 
 

@@ -13,7 +13,11 @@ from .audit import AuditEventType
 
 def client_ip(request) -> str:
     # Behind the production reverse proxy the address comes from X-Forwarded-For's first hop (docs/deployment.md).
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "") if getattr(settings, "TRUST_X_FORWARDED_FOR", False) else ""
+    forwarded = (
+        request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if getattr(settings, "TRUST_X_FORWARDED_FOR", False)
+        else ""
+    )
     return (forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR", "")) or ""
 
 
@@ -64,7 +68,9 @@ class PasswordChangeRequiredMiddleware:
             and user.is_authenticated
             and user.must_change_password
             and not settings.DEMO_MODE
-            and not request.path.startswith(settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/" + settings.STATIC_URL)
+            and not request.path.startswith(
+                settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/" + settings.STATIC_URL
+            )
         ):
             match = getattr(request, "resolver_match", None)
             allowed = {reverse(name) for name in self.allowed}
@@ -73,7 +79,10 @@ class PasswordChangeRequiredMiddleware:
                     from django.http import JsonResponse
 
                     return JsonResponse(
-                        {"detail": "请先修改初始密码 (change your initial password first)", "code": "password_change_required"},
+                        {
+                            "detail": "请先修改初始密码 (change your initial password first)",
+                            "code": "password_change_required",
+                        },
                         status=403,
                     )
                 return redirect("password_change")

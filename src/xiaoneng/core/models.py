@@ -34,12 +34,18 @@ class AuditEvent(models.Model):
         verbose_name = _("审计日志")
         verbose_name_plural = _("审计日志")
 
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.event_type} {self.actor_name}"
+
 
 class AuditChainHead(models.Model):
     """The tip of the audit chain; locked FOR UPDATE by each append so concurrent writers queue up."""
 
     last_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"audit head #{self.last_id}"
 
 
 class Stage(models.TextChoices):
@@ -108,6 +114,9 @@ class Pause(models.Model):
     class Meta:
         ordering = ["started_at"]
 
+    def __str__(self) -> str:
+        return f"{self.reason} {self.started_at:%Y-%m-%d %H:%M}"
+
 
 class ExtensionStatus(models.TextChoices):
     REQUESTED = "requested", _("待审批")
@@ -121,14 +130,21 @@ class Extension(models.Model):
     item = models.ForeignKey(WorkItem, models.CASCADE, related_name="extensions")
     limit = models.CharField(_("延长时限"), max_length=16)
     reason = models.TextField(_("理由"))
-    status = models.CharField(max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.REQUESTED)
+    status = models.CharField(
+        max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.REQUESTED
+    )
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["requested_at"]
+
+    def __str__(self) -> str:
+        return f"+{self.limit} ({self.status})"
 
 
 class TimelineEvent(models.Model):
@@ -136,7 +152,9 @@ class TimelineEvent(models.Model):
 
     item = models.ForeignKey(WorkItem, models.CASCADE, related_name="timeline")
     at = models.DateTimeField(_("时间"))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
     action = models.CharField(_("动作"), max_length=40)
     before = models.JSONField(default=dict)
@@ -145,6 +163,9 @@ class TimelineEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} @ {self.at:%Y-%m-%d %H:%M}"
 
 
 class Notification(models.Model):
@@ -164,8 +185,13 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["recipient", "dedupe_key"], name="notification_once_per_recipient")
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"], name="notification_once_per_recipient"
+            )
         ]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class DeliveryStatus(models.TextChoices):
@@ -185,7 +211,12 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once_per_channel")]
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once_per_channel")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.status}"
 
 
 class Heartbeat(models.Model):
@@ -193,6 +224,9 @@ class Heartbeat(models.Model):
 
     name = models.CharField(max_length=30, unique=True)
     beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.beat_at:%H:%M:%S}"
 
 
 class CalendarSource(models.TextChoices):
@@ -207,15 +241,25 @@ class CalendarVersion(models.Model):
 
     year = models.PositiveSmallIntegerField(_("年度"))
     region = models.ForeignKey(
-        "org.Region", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("地区（空为全国）")
+        "org.Region",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("地区（空为全国）"),
     )
     holidays = models.JSONField(_("放假日期"), default=list)
     workdays = models.JSONField(_("调休上班日期"), default=list)
     source = models.CharField(max_length=10, choices=CalendarSource.choices, default=CalendarSource.GRID)
     note = models.CharField(_("依据"), max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-id"]
         verbose_name = _("工作日历版本")
+
+    def __str__(self) -> str:
+        return f"{self.year} v{self.pk}"

@@ -59,12 +59,21 @@ def _address(user: Any, name: str) -> str:
 
 
 def notify(
-    user: Any, key: str, title: str, body: str = "", *, url: str = "", item: Any = None, channels: tuple[str, ...] = ()
+    user: Any,
+    key: str,
+    title: str,
+    body: str = "",
+    *,
+    url: str = "",
+    item: Any = None,
+    channels: tuple[str, ...] = (),
 ) -> Notification | None:
     """Put a message in `user`'s inbox once per `key`; deliver it through `channels` after commit."""
     try:
         with transaction.atomic():
-            n = Notification.objects.create(recipient=user, title=title, body=body, url=url, item=item, dedupe_key=key)
+            n = Notification.objects.create(
+                recipient=user, title=title, body=body, url=url, item=item, dedupe_key=key
+            )
     except IntegrityError:
         return None  # already sent: never duplicated
     for name in channels:
@@ -82,7 +91,7 @@ def _enqueue(delivery_id: int) -> None:
 def deliver_now(delivery_id: int) -> str:
     """Send one delivery; mark it sent, or count the failure (the task re-enqueues until MAX_ATTEMPTS)."""
     with transaction.atomic():
-        d = Delivery.objects.select_for_update().select_related("notification__recipient__person").get(pk=delivery_id)
+        d = Delivery.objects.select_for_update().get(pk=delivery_id)
         if d.status == DeliveryStatus.SENT:
             return "already-sent"
         n = d.notification
@@ -103,4 +112,6 @@ def deliver_now(delivery_id: int) -> str:
 
 
 def mark_read(user: Any, notification_id: int) -> None:
-    Notification.objects.filter(pk=notification_id, recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    Notification.objects.filter(pk=notification_id, recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -14,7 +14,9 @@ class CharacterClassValidator:
         ]
         if sum(classes) < 3:
             raise ValidationError(
-                _("密码须包含大写字母、小写字母、数字、符号中的至少三类 (use at least three of: upper case, lower case, digits, symbols)"),
+                _(
+                    "密码须包含大写字母、小写字母、数字、符号中的至少三类 (use at least three of: upper case, lower case, digits, symbols)"
+                ),
                 code="password_classes",
             )
 

@@ -24,8 +24,21 @@ class WorkItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = WorkItem
         fields = [
-            "id", "kind", "title", "state", "state_label", "owner_unit", "owner_unit_name", "owner_person",
-            "started_at", "limit", "deadline", "provisional", "stage", "closed_at", "version",
+            "id",
+            "kind",
+            "title",
+            "state",
+            "state_label",
+            "owner_unit",
+            "owner_unit_name",
+            "owner_person",
+            "started_at",
+            "limit",
+            "deadline",
+            "provisional",
+            "stage",
+            "closed_at",
+            "version",
         ]
         read_only_fields = fields
 
@@ -36,7 +49,9 @@ class WorkItemSerializer(serializers.ModelSerializer):
 
 class ActionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    version = serializers.IntegerField(required=False, help_text="the version you saw; a stale one answers 409")
+    version = serializers.IntegerField(
+        required=False, help_text="the version you saw; a stale one answers 409"
+    )
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
@@ -44,7 +59,19 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AuditEvent
-        fields = ["id", "at", "event_type", "label", "actor_id", "actor_name", "ip", "object_type", "object_id", "data", "hash"]
+        fields = [
+            "id",
+            "at",
+            "event_type",
+            "label",
+            "actor_id",
+            "actor_name",
+            "ip",
+            "object_type",
+            "object_id",
+            "data",
+            "hash",
+        ]
 
     def get_label(self, obj) -> str:
         return str(audit.label(obj.event_type))

@@ -50,8 +50,12 @@ class WorkItemViewSet(ScopedReadOnlyViewSet):
         ser = ActionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         item = workitem.perform(
-            item, transition, request.user, note=ser.validated_data["note"],
-            expected_version=ser.validated_data.get("version"), data=dict(request.data),
+            item,
+            transition,
+            request.user,
+            note=ser.validated_data["note"],
+            expected_version=ser.validated_data.get("version"),
+            data=dict(request.data),
         )
         return Response(WorkItemSerializer(item).data)
 

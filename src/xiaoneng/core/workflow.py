@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _gettext
-from django.utils.translation import gettext_lazy as _
 
 Guard = Callable[[Any, Any, dict[str, Any]], "str | None"]  # (item, actor, data) -> unmet reason or None
 
@@ -49,7 +48,12 @@ class Workflow:
     transitions: dict[str, Transition] = field(default_factory=dict)
 
     def __init__(
-        self, *, states: dict[str, Any], initial: str, terminal: Iterable[str], transitions: Iterable[Transition]
+        self,
+        *,
+        states: dict[str, Any],
+        initial: str,
+        terminal: Iterable[str],
+        transitions: Iterable[Transition],
     ) -> None:
         self.states = states
         self.initial = initial
@@ -73,22 +77,28 @@ class Workflow:
             return self.transitions[name]
         except KeyError:
             raise TransitionRefused(
-                _gettext("没有这个操作：%(name)s (no such action)") % {"name": name}, status=404, code="no_such_action"
+                _gettext("没有这个操作：%(name)s (no such action)") % {"name": name},
+                status=404,
+                code="no_such_action",
             ) from None
 
-    def refusal(self, item: Any, name: str, actor: Any, data: dict[str, Any] | None = None) -> TransitionRefused | None:
+    def refusal(
+        self, item: Any, name: str, actor: Any, data: dict[str, Any] | None = None
+    ) -> TransitionRefused | None:
         """Why `actor` may not perform `name` on `item` now, or None when they may."""
         t = self.transition(name)
         role = getattr(actor, "role", None)
         if role not in t.roles:
             return TransitionRefused(
-                _gettext("您的角色不能执行“%(action)s” (your role may not perform this action)") % {"action": t.label},
+                _gettext("您的角色不能执行“%(action)s” (your role may not perform this action)")
+                % {"action": t.label},
                 status=403,
                 code="role_not_allowed",
             )
         if t.relation == "owner" and getattr(actor, "unit_id", None) != item.owner_unit_id:
             return TransitionRefused(
-                _gettext("只有责任单位可以执行“%(action)s” (only the owning unit may do this)") % {"action": t.label},
+                _gettext("只有责任单位可以执行“%(action)s” (only the owning unit may do this)")
+                % {"action": t.label},
                 status=403,
                 code="not_owner",
             )

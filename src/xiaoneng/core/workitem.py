@@ -81,11 +81,19 @@ def _snapshot(item: WorkItem) -> dict[str, Any]:
     }
 
 
-def _timeline(item: WorkItem, actor: Any, action: str, before: dict, after: dict, note: str = "") -> TimelineEvent:
+def _timeline(
+    item: WorkItem, actor: Any, action: str, before: dict, after: dict, note: str = ""
+) -> TimelineEvent:
     name = actor.get_full_name() or actor.get_username() if actor is not None else _gettext("系统")
     return TimelineEvent.objects.create(
-        item=item, at=timezone.now(), actor=actor, actor_name=name, action=action,
-        before=before, after=after, note=note,
+        item=item,
+        at=timezone.now(),
+        actor=actor,
+        actor_name=name,
+        action=action,
+        before=before,
+        after=after,
+        note=note,
     )
 
 
@@ -122,9 +130,16 @@ def create(
     limit = limit or k.default_limit
     clock_service.parse_limit(limit)  # a clear error before anything is written
     item = WorkItem(
-        kind=kind, title=title, state=k.workflow.initial, owner_unit=owner_unit, owner_person=owner_person,
-        region_path=owner_unit.region.path, created_by=actor if getattr(actor, "pk", None) else None,
-        started_at=started_at or timezone.now(), limit=limit, office_close=k.office_close,
+        kind=kind,
+        title=title,
+        state=k.workflow.initial,
+        owner_unit=owner_unit,
+        owner_person=owner_person,
+        region_path=owner_unit.region.path,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        started_at=started_at or timezone.now(),
+        limit=limit,
+        office_close=k.office_close,
     )
     refresh_clock(item)
     item.save()
@@ -137,7 +152,9 @@ def _lock(item: WorkItem, expected_version: int | None) -> WorkItem:
     fresh = WorkItem.objects.select_for_update().get(pk=item.pk)
     if expected_version is not None and fresh.version != expected_version:
         raise TransitionRefused(
-            _gettext("该事项已被他人修改，请刷新后重试 (the item was changed by someone else; reload and retry)"),
+            _gettext(
+                "该事项已被他人修改，请刷新后重试 (the item was changed by someone else; reload and retry)"
+            ),
             code="version_conflict",
         )
     return fresh
@@ -174,7 +191,9 @@ def perform(
     item.save()
     _timeline(item, actor, transition, before, _snapshot(item), note)
     audit.record(
-        AuditEventType.WORKITEM_TRANSITION, actor=actor, obj=item,
+        AuditEventType.WORKITEM_TRANSITION,
+        actor=actor,
+        obj=item,
         data={"transition": transition, "from": before["state"], "to": item.state},
     )
     return item
@@ -187,7 +206,9 @@ def pause(item: WorkItem, actor: Any, *, reason: str, at: datetime | None = None
     if item.pauses.filter(ended_at__isnull=True).exists():
         raise TransitionRefused(_gettext("计时已经中止 (the clock is already paused)"), code="already_paused")
     if not reason.strip():
-        raise TransitionRefused(_gettext("请填写中止原因 (a reason is required)"), status=400, code="reason_required")
+        raise TransitionRefused(
+            _gettext("请填写中止原因 (a reason is required)"), status=400, code="reason_required"
+        )
     before = _snapshot(item)
     p = Pause.objects.create(item=item, reason=reason, started_at=at or timezone.now())
     refresh_clock(item)
@@ -207,7 +228,9 @@ def resume(item: WorkItem, actor: Any, *, at: datetime | None = None) -> Pause:
     at = at or timezone.now()
     if at < p.started_at:
         raise TransitionRefused(
-            _gettext("恢复时间不能早于中止时间 (resumption before suspension)"), status=400, code="bad_interval"
+            _gettext("恢复时间不能早于中止时间 (resumption before suspension)"),
+            status=400,
+            code="bad_interval",
         )
     before = _snapshot(item)
     p.ended_at = at
@@ -224,9 +247,13 @@ def request_extension(item: WorkItem, actor: Any, *, limit: str, reason: str) ->
     """延期申请: adds `limit` once a supervisor approves it."""
     clock_service.parse_limit(limit)
     if not reason.strip():
-        raise TransitionRefused(_gettext("请填写延期理由 (a reason is required)"), status=400, code="reason_required")
+        raise TransitionRefused(
+            _gettext("请填写延期理由 (a reason is required)"), status=400, code="reason_required"
+        )
     if item.extensions.filter(status=ExtensionStatus.REQUESTED).exists():
-        raise TransitionRefused(_gettext("已有待审批的延期申请 (an extension request is pending)"), code="pending")
+        raise TransitionRefused(
+            _gettext("已有待审批的延期申请 (an extension request is pending)"), code="pending"
+        )
     ext = Extension.objects.create(item=item, limit=limit, reason=reason, requested_by=actor)
     _timeline(item, actor, "extension_requested", {}, {"limit": limit}, reason)
     return ext
@@ -246,7 +273,9 @@ def decide_extension(ext: Extension, actor: Any, *, approve: bool, note: str = "
         refresh_clock(item)
         item.version += 1
         item.save()
-    _timeline(item, actor, "extension_approved" if approve else "extension_rejected", before, _snapshot(item), note)
+    _timeline(
+        item, actor, "extension_approved" if approve else "extension_rejected", before, _snapshot(item), note
+    )
     return ext
 
 
@@ -259,7 +288,8 @@ def sweep(now: datetime | None = None, batch: int = 1000) -> dict[str, int]:
     while True:
         ids = list(
             WorkItem.objects.filter(closed_at__isnull=True, next_check_at__lte=now, pk__gt=last)
-            .order_by("pk").values_list("pk", flat=True)[:batch]
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch]
         )
         if not ids:
             break
@@ -279,8 +309,13 @@ def _sweep_one(item: WorkItem, now: datetime) -> bool:
     if item.stage == old:
         return False
     TimelineEvent.objects.create(
-        item=item, at=now, actor=None, actor_name=_gettext("系统"), action="stage_changed",
-        before={"stage": old}, after={"stage": item.stage},
+        item=item,
+        at=now,
+        actor=None,
+        actor_name=_gettext("系统"),
+        action="stage_changed",
+        before={"stage": old},
+        after={"stage": item.stage},
     )
     hook = kind_of(item).on_stage_change
     if hook is not None:
@@ -301,7 +336,9 @@ def recompute_open(region_paths: list[str] | None = None, actor: Any = None) -> 
         ):
             with transaction.atomic():
                 item.save(update_fields=["deadline", "provisional", "stage", "next_check_at"])
-                _timeline(item, actor, "deadline_recomputed", before, _snapshot(item), _gettext("工作日历变更"))
+                _timeline(
+                    item, actor, "deadline_recomputed", before, _snapshot(item), _gettext("工作日历变更")
+                )
             moved += 1
     return moved
 

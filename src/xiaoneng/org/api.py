@@ -11,7 +11,13 @@ from xiaoneng.core.audit import AuditEventType
 from . import services
 from .models import Person, Region, Unit, User
 from .roles import Role
-from .serializers import PersonSerializer, RegionSerializer, RoleChangeSerializer, UnitSerializer, UserSerializer
+from .serializers import (
+    PersonSerializer,
+    RegionSerializer,
+    RoleChangeSerializer,
+    UnitSerializer,
+    UserSerializer,
+)
 
 
 class RegionViewSet(ScopedReadOnlyViewSet):
@@ -44,11 +50,23 @@ class PersonViewSet(ScopedReadOnlyViewSet):
         person = scope.access(Person, request.user, pk)
         reason = str(request.data.get("reason", "")).strip()
         if request.user.role not in (Role.SUPERVISOR, Role.DISCIPLINE):
-            audit.record(AuditEventType.ACCESS_DENIED, actor=request.user, obj=person, data={"action": "reveal"})
-            return Response({"detail": "无权查看完整个人信息 (not allowed to reveal personal data)", "code": "forbidden"}, status=403)
+            audit.record(
+                AuditEventType.ACCESS_DENIED, actor=request.user, obj=person, data={"action": "reveal"}
+            )
+            return Response(
+                {"detail": "无权查看完整个人信息 (not allowed to reveal personal data)", "code": "forbidden"},
+                status=403,
+            )
         if not reason:
-            return Response({"detail": "请填写查看理由 (a reason is required)", "code": "reason_required"}, status=400)
-        audit.record(AuditEventType.SENSITIVE_VIEWED, actor=request.user, obj=person, data={"fields": ["phone", "id_number"], "reason": reason})
+            return Response(
+                {"detail": "请填写查看理由 (a reason is required)", "code": "reason_required"}, status=400
+            )
+        audit.record(
+            AuditEventType.SENSITIVE_VIEWED,
+            actor=request.user,
+            obj=person,
+            data={"fields": ["phone", "id_number"], "reason": reason},
+        )
         return Response({"phone": person.phone, "id_number": person.id_number})
 
 

@@ -25,15 +25,74 @@ from .roles import Role
 DEMO_PASSWORD = "Xiaoneng@2026"
 CITY = ("990100", "青江市")
 COUNTIES = [
-    ("990102", "东湖区"), ("990103", "西山区"), ("990104", "南江区"),
-    ("990121", "青溪县"), ("990122", "云台县"), ("990123", "石门县"),
+    ("990102", "东湖区"),
+    ("990103", "西山区"),
+    ("990104", "南江区"),
+    ("990121", "青溪县"),
+    ("990122", "云台县"),
+    ("990123", "石门县"),
 ]
 TOWN_STEMS = [
-    "城关", "东关", "西门", "南湖", "北岭", "桥头", "河口", "柳塘", "白沙", "金坑", "龙泉", "凤岗", "梅林", "竹溪",
-    "石桥", "清水", "松山", "兰溪", "杏坛", "桃源", "枫林", "荷塘", "双溪", "黄土", "青山", "马鞍", "古城", "新塘",
-    "碧湖", "雁门", "玉泉", "长乐", "永安", "太平", "和平", "安仁", "福田", "高坪", "大洋", "横山", "樟树", "茶园",
-    "鹤鸣", "云雾", "黎明", "红旗", "光明", "仁和", "上河", "下坝", "中和", "平湖", "荔浦", "观音", "莲花", "鹿鸣",
-    "三江", "五里", "七星", "九龙",
+    "城关",
+    "东关",
+    "西门",
+    "南湖",
+    "北岭",
+    "桥头",
+    "河口",
+    "柳塘",
+    "白沙",
+    "金坑",
+    "龙泉",
+    "凤岗",
+    "梅林",
+    "竹溪",
+    "石桥",
+    "清水",
+    "松山",
+    "兰溪",
+    "杏坛",
+    "桃源",
+    "枫林",
+    "荷塘",
+    "双溪",
+    "黄土",
+    "青山",
+    "马鞍",
+    "古城",
+    "新塘",
+    "碧湖",
+    "雁门",
+    "玉泉",
+    "长乐",
+    "永安",
+    "太平",
+    "和平",
+    "安仁",
+    "福田",
+    "高坪",
+    "大洋",
+    "横山",
+    "樟树",
+    "茶园",
+    "鹤鸣",
+    "云雾",
+    "黎明",
+    "红旗",
+    "光明",
+    "仁和",
+    "上河",
+    "下坝",
+    "中和",
+    "平湖",
+    "荔浦",
+    "观音",
+    "莲花",
+    "鹿鸣",
+    "三江",
+    "五里",
+    "七星",
+    "九龙",
 ]
 VILLAGE_SUFFIX = ["村", "社区"]
 CITY_DEPARTMENTS = [
@@ -111,7 +170,10 @@ def is_empty() -> bool:
 
 
 def _phone(rng: random.Random) -> str:
-    return rng.choice(["138", "139", "135", "136", "150", "151", "158", "186", "187", "177"]) + f"{rng.randrange(10**8):08d}"
+    return (
+        rng.choice(["138", "139", "135", "136", "150", "151", "158", "186", "187", "177"])
+        + f"{rng.randrange(10**8):08d}"
+    )
 
 
 def _id_number(rng: random.Random, county: str) -> str:
@@ -126,7 +188,9 @@ def seed(scale: int = 1, seed_value: int = 20261123) -> DemoSummary:
         raise RuntimeError("数据库不是空的，未载入演示数据 (the database is not empty; demo data not loaded)")
     rng = random.Random(seed_value)
     city = Region.objects.create(code=CITY[0], name=CITY[1], level=RegionLevel.CITY)
-    counties = [Region.objects.create(code=c, name=n, level=RegionLevel.COUNTY, parent=city) for c, n in COUNTIES]
+    counties = [
+        Region.objects.create(code=c, name=n, level=RegionLevel.COUNTY, parent=city) for c, n in COUNTIES
+    ]
     towns: list[Region] = []
     stems = iter(TOWN_STEMS)
     for county in counties:
@@ -134,8 +198,15 @@ def seed(scale: int = 1, seed_value: int = 20261123) -> DemoSummary:
             stem = next(stems)
             suffix = "街道" if county.code[4] == "0" and i < 6 else ("镇" if i % 3 else "乡")
             code = f"{county.code}{i + 1:03d}000"
-            towns.append(Region(code=code, name=stem + suffix, level=RegionLevel.TOWNSHIP, parent=county,
-                                path=f"{county.path}{code}/"))
+            towns.append(
+                Region(
+                    code=code,
+                    name=stem + suffix,
+                    level=RegionLevel.TOWNSHIP,
+                    parent=county,
+                    path=f"{county.path}{code}/",
+                )
+            )
     Region.objects.bulk_create(towns)
     towns = list(Region.objects.filter(level=RegionLevel.TOWNSHIP).select_related("parent"))
     villages = []
@@ -143,25 +214,46 @@ def seed(scale: int = 1, seed_value: int = 20261123) -> DemoSummary:
         for j in range(2 * scale):
             code = f"{town.code[:9]}{j + 1:03d}"
             name = f"{town.name[:2]}{rng.choice('东西南北上下前后新')}{rng.choice(VILLAGE_SUFFIX)}"
-            villages.append(Region(code=code, name=name, level=RegionLevel.VILLAGE, parent=town, path=f"{town.path}{code}/"))
+            villages.append(
+                Region(
+                    code=code, name=name, level=RegionLevel.VILLAGE, parent=town, path=f"{town.path}{code}/"
+                )
+            )
     Region.objects.bulk_create(villages, batch_size=2000)
 
     units: dict[str, Unit] = {}
     for key, name, short, utype in CITY_DEPARTMENTS:
         units[key] = Unit(code=f"{city.code}-{key}", name=name, short_name=short, type=utype, region=city)
     for county in counties:
-        gov = Unit(code=f"{county.code}-ZF", name=f"{county.name}人民政府", short_name=county.name, type=UnitType.COUNTY, region=county)
+        gov = Unit(
+            code=f"{county.code}-ZF",
+            name=f"{county.name}人民政府",
+            short_name=county.name,
+            type=UnitType.COUNTY,
+            region=county,
+        )
         units[f"{county.code}-ZF"] = gov
         for key, name, short, utype in COUNTY_DEPARTMENTS:
             units[f"{county.code}-{key}"] = Unit(
-                code=f"{county.code}-{key}", name=f"{county.name}{name}", short_name=f"{county.name[:2]}{short}",
-                type=utype, region=county,
+                code=f"{county.code}-{key}",
+                name=f"{county.name}{name}",
+                short_name=f"{county.name[:2]}{short}",
+                type=utype,
+                region=county,
             )
     for town in towns:
-        units[town.code] = Unit(code=town.code, name=f"{town.parent.name}{town.name}", short_name=town.name,
-                                type=UnitType.TOWNSHIP, region=town)
+        units[town.code] = Unit(
+            code=town.code,
+            name=f"{town.parent.name}{town.name}",
+            short_name=town.name,
+            type=UnitType.TOWNSHIP,
+            region=town,
+        )
     Unit.objects.bulk_create(units.values())
-    units = {u.code.split("-", 1)[1] if u.code.startswith(city.code + "-") else u.code: u for u in Unit.objects.all()}
+    units = {
+        u.code.split("-", 1)[1] if u.code.startswith(city.code + "-") else u.code: u
+        for u in Unit.objects.all()
+    }
     # County departments and townships sit under their county government.
     county_gov = {u.region_id: u for u in units.values() if u.type == UnitType.COUNTY}
     region_parent = dict(Region.objects.values_list("id", "parent_id"))
@@ -173,12 +265,14 @@ def seed(scale: int = 1, seed_value: int = 20261123) -> DemoSummary:
     Unit.objects.bulk_update(list(units.values()), ["parent"])
 
     people: list[Person] = []
-    for key, unit in units.items():
+    for unit in units.values():
         for k in range(5 * scale):
             p = Person(
                 name=rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
-                unit=unit, position=POSITIONS[0] if k == 0 else rng.choice(POSITIONS[1:]),
-                phone=_phone(rng), id_number=_id_number(rng, unit.region.code[:6]),
+                unit=unit,
+                position=POSITIONS[0] if k == 0 else rng.choice(POSITIONS[1:]),
+                phone=_phone(rng),
+                id_number=_id_number(rng, unit.region.code[:6]),
             )
             p.phone_index = crypto.blind_index(p.phone)
             p.id_number_index = crypto.blind_index(p.id_number)
@@ -197,18 +291,29 @@ def seed(scale: int = 1, seed_value: int = 20261123) -> DemoSummary:
     for username, role, unit_key, position, description in DEMO_ACCOUNTS:
         unit = units[unit_key]
         person = Person(
-            name=rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(2)), unit=unit, position=position,
-            phone=_phone(rng), id_number=_id_number(rng, unit.region.code[:6]),
+            name=rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(2)),
+            unit=unit,
+            position=position,
+            phone=_phone(rng),
+            id_number=_id_number(rng, unit.region.code[:6]),
         )
         person.save()
         User.objects.create(
-            username=username, password=password_hash, role=role, unit=unit, person=person,
-            first_name=person.name, must_change_password=must_change,
+            username=username,
+            password=password_hash,
+            role=role,
+            unit=unit,
+            person=person,
+            first_name=person.name,
+            must_change_password=must_change,
         )
         accounts.append((username, str(role.label), description))
     for step in DEMO_STEPS:
         step(rng, scale)
     summary = DemoSummary(Region.objects.count(), Unit.objects.count(), Person.objects.count(), accounts)
-    audit.record(AuditEventType.DEMO_SEEDED, actor_name="seed_demo",
-                 data={"regions": summary.regions, "units": summary.units, "people": summary.people, "scale": scale})
+    audit.record(
+        AuditEventType.DEMO_SEEDED,
+        actor_name="seed_demo",
+        data={"regions": summary.regions, "units": summary.units, "people": summary.people, "scale": scale},
+    )
     return summary

@@ -14,7 +14,18 @@ class UnitSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Unit
-        fields = ["id", "code", "name", "short_name", "type", "region", "region_name", "parent", "head", "is_active"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "short_name",
+            "type",
+            "region",
+            "region_name",
+            "parent",
+            "head",
+            "is_active",
+        ]
 
 
 class PersonSerializer(serializers.ModelSerializer):

@@ -54,14 +54,20 @@ def create_account(
     if User.objects.filter(username=username).exists():
         raise ValidationError(_("用户名已存在 (username taken)"))
     user = User(
-        username=username, role=role, unit=unit, person=person, first_name=display_name or (person.name if person else ""),
+        username=username,
+        role=role,
+        unit=unit,
+        person=person,
+        first_name=display_name or (person.name if person else ""),
         must_change_password=must_change_password,
     )
     if validate:
         validate_password(password, user)
     user.set_password(password)
     user.save()
-    audit.record(AuditEventType.USER_CREATED, actor=actor, obj=user, data={"username": username, "role": role})
+    audit.record(
+        AuditEventType.USER_CREATED, actor=actor, obj=user, data={"username": username, "role": role}
+    )
     return user
 
 

@@ -17,7 +17,10 @@ else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; production uses PBKDF2
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
-XIAONENG_KEY_PROVIDER = {"class": "xiaoneng.core.crypto.DevKeyProvider", "path": str(VAR_DIR / "test-keys.json")}
+XIAONENG_KEY_PROVIDER = {
+    "class": "xiaoneng.core.crypto.DevKeyProvider",
+    "path": str(VAR_DIR / "test-keys.json"),
+}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

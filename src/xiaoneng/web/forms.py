@@ -1,4 +1,3 @@
-from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -13,5 +12,9 @@ class LoginForm(AuthenticationForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["username"].widget.attrs.update({"class": "form-control form-control-lg", "autocomplete": "username"})
-        self.fields["password"].widget.attrs.update({"class": "form-control form-control-lg", "autocomplete": "current-password"})
+        self.fields["username"].widget.attrs.update(
+            {"class": "form-control form-control-lg", "autocomplete": "username"}
+        )
+        self.fields["password"].widget.attrs.update(
+            {"class": "form-control form-control-lg", "autocomplete": "current-password"}
+        )

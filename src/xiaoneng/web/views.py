@@ -66,7 +66,9 @@ def healthz(request):
         checks[key] = "ok" if at and now - at < timedelta(minutes=3) else ("stale" if at else "missing")
     checks["task_backend"] = settings.TASK_BACKEND
     healthy = all(checks[k] == "ok" for k in ("database", "scheduler", "queue"))
-    return JsonResponse({"status": "ok" if healthy else "degraded", "checks": checks}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "degraded", "checks": checks}, status=200 if healthy else 503
+    )
 
 
 @never_cache
@@ -101,7 +103,11 @@ def items(request):
         qs = qs.filter(closed_at__isnull=False)
     if q.get("due"):
         now = timezone.now()
-        qs = qs.filter(closed_at__isnull=True, deadline__gte=now, deadline__lt=now + timedelta(days=int(q["due"]) if q["due"].isdigit() else 7))
+        qs = qs.filter(
+            closed_at__isnull=True,
+            deadline__gte=now,
+            deadline__lt=now + timedelta(days=int(q["due"]) if q["due"].isdigit() else 7),
+        )
     if q.get("q"):
         qs = qs.filter(title__icontains=q["q"])
     page = Paginator(qs.order_by("deadline", "id"), 50).get_page(q.get("page"))
@@ -110,27 +116,40 @@ def items(request):
 
 @role_required(*ITEM_ROLES)
 def item_detail(request, pk):
-    item = scope.access(WorkItem, request.user, pk, WorkItem.objects.select_related("owner_unit", "owner_person"))
+    item = scope.access(
+        WorkItem, request.user, pk, WorkItem.objects.select_related("owner_unit", "owner_person")
+    )
     kind = workitem.kind_of(item)
     if request.method == "POST":
         try:
             workitem.perform(
-                item, request.POST.get("action", ""), request.user, note=request.POST.get("note", ""),
-                expected_version=int(request.POST["version"]) if request.POST.get("version", "").isdigit() else None,
+                item,
+                request.POST.get("action", ""),
+                request.user,
+                note=request.POST.get("note", ""),
+                expected_version=int(request.POST["version"])
+                if request.POST.get("version", "").isdigit()
+                else None,
                 data=request.POST.dict(),
             )
             messages.success(request, _("操作成功。"))
         except TransitionRefused as exc:
             messages.error(request, exc.message)
         return redirect("item_detail", pk=item.pk)
-    timeline = [
-        {"event": e, "label": workitem.timeline_label(item, e.action)} for e in item.timeline.all()
-    ]
-    return render(request, "web/item_detail.html", {
-        "item": item, "kind": kind, "state_label": kind.workflow.state_label(item.state),
-        "actions": kind.workflow.available(item, request.user), "timeline": timeline,
-        "pauses": item.pauses.all(), "extensions": item.extensions.all(),
-    })
+    timeline = [{"event": e, "label": workitem.timeline_label(item, e.action)} for e in item.timeline.all()]
+    return render(
+        request,
+        "web/item_detail.html",
+        {
+            "item": item,
+            "kind": kind,
+            "state_label": kind.workflow.state_label(item.state),
+            "actions": kind.workflow.available(item, request.user),
+            "timeline": timeline,
+            "pauses": item.pauses.all(),
+            "extensions": item.extensions.all(),
+        },
+    )
 
 
 @role_required(*ORG_ROLES)
@@ -165,8 +184,18 @@ def person_reveal(request, pk):
     person = scope.access(Person, request.user, pk)
     reason = request.POST.get("reason", "").strip()
     if not reason:
-        return render(request, "web/_reveal.html", {"person": person, "error": _("请填写查看理由 (a reason is required)")}, status=400)
-    audit.record(AuditEventType.SENSITIVE_VIEWED, actor=request.user, obj=person, data={"fields": ["phone", "id_number"], "reason": reason})
+        return render(
+            request,
+            "web/_reveal.html",
+            {"person": person, "error": _("请填写查看理由 (a reason is required)")},
+            status=400,
+        )
+    audit.record(
+        AuditEventType.SENSITIVE_VIEWED,
+        actor=request.user,
+        obj=person,
+        data={"fields": ["phone", "id_number"], "reason": reason},
+    )
     return render(request, "web/_reveal.html", {"person": person, "revealed": True})
 
 
@@ -193,10 +222,23 @@ def audit_log(request):
     result = None
     if request.method == "POST":
         result = audit.verify()
-        audit.record(AuditEventType.AUDIT_VERIFIED, actor=request.user, data={"ok": result.ok, "checked": result.checked, "broken_id": result.broken_id})
+        audit.record(
+            AuditEventType.AUDIT_VERIFIED,
+            actor=request.user,
+            data={"ok": result.ok, "checked": result.checked, "broken_id": result.broken_id},
+        )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     rows = [{"event": e, "label": audit.label(e.event_type)} for e in page]
-    return render(request, "web/audit.html", {"page": page, "rows": rows, "result": result, "types": [(int(t), audit.label(t)) for t in AuditEventType]})
+    return render(
+        request,
+        "web/audit.html",
+        {
+            "page": page,
+            "rows": rows,
+            "result": result,
+            "types": [(int(t), audit.label(t)) for t in AuditEventType],
+        },
+    )
 
 
 @login_required

@@ -14,5 +14,9 @@ class Command(BaseCommand):
                 f"审计日志链断裂 (audit chain broken) at event id {result.broken_id}: {result.reason}; "
                 f"{result.checked} events before it verified."
             )
-        audit.record(AuditEventType.AUDIT_VERIFIED, actor_name="audit_verify", data={"checked": result.checked})
-        self.stdout.write(self.style.SUCCESS(f"审计日志完整 (audit chain intact): {result.checked} events verified."))
+        audit.record(
+            AuditEventType.AUDIT_VERIFIED, actor_name="audit_verify", data={"checked": result.checked}
+        )
+        self.stdout.write(
+            self.style.SUCCESS(f"审计日志完整 (audit chain intact): {result.checked} events verified.")
+        )

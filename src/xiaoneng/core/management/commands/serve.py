@@ -23,8 +23,22 @@ class Command(BaseCommand):
         worker = manage + (["rqworker", "default"] if settings.TASK_BACKEND == "rq" else ["db_worker"])
         procs = {
             "web": subprocess.Popen(
-                [py, "-m", "gunicorn", "xiaoneng.wsgi", "--bind", bind, "--workers", "2", "--threads", "4",
-                 "--access-logfile", "-", "--graceful-timeout", "5"],
+                [
+                    py,
+                    "-m",
+                    "gunicorn",
+                    "xiaoneng.wsgi",
+                    "--bind",
+                    bind,
+                    "--workers",
+                    "2",
+                    "--threads",
+                    "4",
+                    "--access-logfile",
+                    "-",
+                    "--graceful-timeout",
+                    "5",
+                ],
                 env=env,
             ),
             "worker": subprocess.Popen(worker, env=env),

@@ -57,14 +57,14 @@ def test_a_fractional_warning_uses_the_share_of_the_limit_left() -> None:
     assert info.warning_at == at("2026-02-27 00:00")  # 20% of 5 working days = the last one
     assert info.stage is Stage.NORMAL
     hours = stage_at(CAL, at("2026-03-02 09:00"), "10wh", at("2026-03-02 09:00"), StagePolicy(warning=0.2))
-    assert hours.warning_at == at("2026-03-03 14:30")  # 8 of 10 working hours used: Mon 7 h, Tue 09:00–10:00
+    assert hours.warning_at == at("2026-03-03 10:00")  # 8 of 10 working hours used: Mon 7 h, Tue 09:00–10:00
 
 
 def test_working_hour_thresholds_on_a_day_limit() -> None:
     info = stage_at(CAL, START, "5wd", at("2026-02-27 15:00"), StagePolicy(warning="2wh", red="4wh"))
     assert info.warning_at == at("2026-02-27 15:30")  # two office hours before the close of Feb 27
     assert info.stage is Stage.NORMAL
-    assert info.red_at == at("2026-02-28 13:30")  # 4 office hours into Sat 28 (调休上班): 09–12, 13:30–14:30
+    assert info.red_at == at("2026-02-28 14:30")  # 4 office hours into Sat 28 (调休上班): 09–12, 13:30–14:30
     assert info.red_at is not None
 
 

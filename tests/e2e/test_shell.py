@@ -95,3 +95,23 @@ def test_liaison_signs_a_work_item_with_the_button(page, demo_city, task_kind):
     page.wait_for_selector("text=操作成功")
     assert page.inner_text("[data-testid=state]") == "已签收"
     assert "签收" in page.inner_text("[data-testid=timeline]")
+
+
+def test_sysadmin_marks_days_on_the_year_grid_and_saves(page, demo_city):
+    from xiaoneng.core.models import CalendarVersion
+
+    login(page, "sysadmin", demo.DEMO_PASSWORD)
+    page.goto(page.base + "/calendar/")
+    assert page.locator("[data-testid=provisional-year]").count() >= 1  # 2027 is not announced yet
+    page.goto(page.base + "/calendar/2027/")
+    page.locator("[data-testid=statutory-note]").wait_for()
+    page.click("button[data-date='2027-01-04']")  # → 放假
+    page.click("button[data-date='2027-01-09']")  # → 放假
+    page.click("button[data-date='2027-01-09']")  # → 上班 (调休)
+    assert "xn-holiday" in page.get_attribute("button[data-date='2027-01-04']", "class")
+    assert "xn-workday" in page.get_attribute("button[data-date='2027-01-09']", "class")
+    page.fill("#note", "演示通知")
+    page.click("[data-testid=save-calendar]")
+    page.wait_for_selector("text=工作日历已保存")
+    v = CalendarVersion.objects.get()
+    assert "2027-01-04" in v.holidays and v.workdays == ["2027-01-09"] and "2027-02-05" in v.holidays

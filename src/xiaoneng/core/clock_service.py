@@ -130,3 +130,147 @@ def evaluate(item: WorkItem, kind: Kind, now: datetime) -> Evaluation:
 
 def _calendar_region(item: WorkItem) -> str:
     return item.region_path or ""
+
+
+# --- administrators' calendar versions ---------------------------------------------------------------------
+
+
+def _iso_dates(values: Any, year: int, what: str) -> list[str]:
+    from datetime import date
+
+    out = set()
+    for v in values:
+        try:
+            d = v if isinstance(v, date) else date.fromisoformat(str(v).strip())
+        except ValueError:
+            raise TransitionRefused(
+                _gettext("无法识别的日期 %(v)s (cannot read the date)") % {"v": v},
+                status=400,
+                code="bad_date",
+            ) from None
+        if abs(d.year - year) > 1 or (d.year != year and not (d.month in (1, 12))):
+            raise TransitionRefused(
+                _gettext("%(what)s %(d)s 不在 %(y)s 年 (not in that year)")
+                % {"what": what, "d": d, "y": year},
+                status=400,
+                code="bad_date",
+            )
+        out.add(d.isoformat())
+    return sorted(out)
+
+
+def save_year(
+    *,
+    actor: Any,
+    year: int,
+    holidays: Any,
+    workdays: Any,
+    region: Any = None,
+    note: str = "",
+    source: str = "grid",
+) -> Any:
+    """A new version of `year`'s calendar (national, or a region's local overlay). Validated before anything is
+    written; the audit row and the version commit together; after commit every open deadline touching the year
+    is recomputed in the background and the change is logged on each item's timeline."""
+    from django.db import transaction
+
+    from . import audit
+    from .audit import AuditEventType
+    from .models import CalendarVersion
+
+    if not 1949 <= int(year) <= 2100:
+        raise TransitionRefused(_gettext("年度超出范围 (year out of range)"), status=400, code="bad_year")
+    hol = _iso_dates(holidays, year, _gettext("放假日期"))
+    work = _iso_dates(workdays, year, _gettext("上班日期"))
+    both = set(hol) & set(work)
+    if both:
+        raise TransitionRefused(
+            _gettext("同一天不能既放假又上班：%(d)s (a day cannot be both off and working)")
+            % {"d": ", ".join(sorted(both))},
+            status=400,
+            code="conflict",
+        )
+    if region is not None:
+        # A region stores only what differs from the national calendar (its local overlay).
+        national = year_view(year)
+        nat_hol, nat_work = set(national["holidays"]), set(national["workdays"])
+        hol, work = sorted(set(hol) - nat_hol), sorted((set(work) - nat_work) | (nat_hol - set(hol)))
+    with transaction.atomic():
+        previous = CalendarVersion.objects.filter(year=year, region=region).order_by("-id").first()
+        version = CalendarVersion.objects.create(
+            year=year,
+            region=region,
+            holidays=hol,
+            workdays=work,
+            note=note[:200],
+            source=source,
+            created_by=actor,
+        )
+        audit.record(
+            AuditEventType.CALENDAR_CHANGED,
+            actor=actor,
+            obj=version,
+            data={
+                "year": year,
+                "region": region.code if region else None,
+                "added_holidays": sorted(set(hol) - set(previous.holidays if previous else [])),
+                "removed_holidays": sorted(set(previous.holidays if previous else []) - set(hol)),
+                "added_workdays": sorted(set(work) - set(previous.workdays if previous else [])),
+                "removed_workdays": sorted(set(previous.workdays if previous else []) - set(work)),
+                "note": note,
+            },
+        )
+        transaction.on_commit(invalidate)
+        transaction.on_commit(lambda: _enqueue_recompute(version.pk))
+    invalidate()
+    return version
+
+
+def _enqueue_recompute(version_id: int) -> None:
+    from .tasks import recompute_after_calendar_change
+
+    recompute_after_calendar_change.enqueue(version_id)
+
+
+def year_view(year: int, region_path: str = "") -> dict[str, Any]:
+    """What the year grid shows: every day of `year` with its mark, and whether the year is known."""
+    import calendar as pycal
+    from datetime import date
+
+    cal = calendar(region_path)
+    notice = cal.notice(year)
+    known = notice is not None
+    holidays = set(notice.holidays) if notice else set(clock.statutory_holidays(year))
+    workdays = set(notice.workdays) if notice else set()
+    holidays = (holidays - set(cal.local_workdays)) | set(cal.local_holidays)
+    workdays = (workdays - set(cal.local_holidays)) | {d for d in cal.local_workdays if d.weekday() >= 5}
+    months = []
+    for month in range(1, 13):
+        weeks = []
+        for week in pycal.Calendar(firstweekday=0).monthdatescalendar(year, month):
+            row = []
+            for d in week:
+                if d.month != month:
+                    row.append(None)
+                    continue
+                mark = "holiday" if d in holidays else "workday" if d in workdays else ""
+                row.append(
+                    {
+                        "date": d,
+                        "iso": d.isoformat(),
+                        "weekend": d.weekday() >= 5,
+                        "mark": mark,
+                        "working": cal.is_workday(d),
+                        "today": d == date.today(),
+                    }
+                )
+            weeks.append(row)
+        months.append({"month": month, "weeks": weeks})
+    return {
+        "year": year,
+        "known": known,
+        "statutory_only": not known,
+        "months": months,
+        "holidays": sorted(d.isoformat() for d in holidays if d.year == year),
+        "workdays": sorted(d.isoformat() for d in workdays if d.year == year),
+    }

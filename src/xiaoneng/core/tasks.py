@@ -34,3 +34,16 @@ def sweep_deadlines() -> dict:
     from . import workitem
 
     return workitem.sweep()
+
+
+@task()
+def recompute_after_calendar_change(version_id: int) -> int:
+    """After a calendar version is saved: recompute every open deadline touching its year (in bulk through each
+    kind's hook) and log old → new on the timelines of the items that moved."""
+    from . import workitem
+    from .models import CalendarVersion
+
+    v = CalendarVersion.objects.select_related("region", "created_by").get(pk=version_id)
+    return workitem.recompute_for_year(
+        v.year, region_path=v.region.path if v.region_id else "", actor=v.created_by
+    )

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +38,9 @@ class Kind:
     office_close: bool = False
     # Called after the stage of an item changes (the sweep, a recomputation): (item, old, new) -> None.
     on_stage_change: Callable[[WorkItem, str, str], None] | None = None
+    # Recomputes the kind's open items after a calendar change: (queryset, actor) -> how many moved.
+    # Default: recompute_items; a kind with millions of open items can hand in the clock's bulk path.
+    recompute: Callable[[Any, Any], int] | None = None
     # States in which the clock runs; by default every non-terminal state.
     clock_states: frozenset[str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -75,21 +79,26 @@ def kind_of(item: WorkItem) -> Kind:
 def _snapshot(item: WorkItem) -> dict[str, Any]:
     return {
         "state": item.state,
-        "deadline": item.deadline.isoformat() if item.deadline else None,
+        "deadline": timezone.localtime(item.deadline).isoformat() if item.deadline else None,
         "stage": item.stage,
         "provisional": item.provisional,
     }
 
 
+def _actor_name(actor: Any) -> str:
+    if actor is None or not getattr(actor, "pk", None):
+        return _gettext("系统")
+    return actor.get_full_name() or actor.get_username()
+
+
 def _timeline(
     item: WorkItem, actor: Any, action: str, before: dict, after: dict, note: str = ""
 ) -> TimelineEvent:
-    name = actor.get_full_name() or actor.get_username() if actor is not None else _gettext("系统")
     return TimelineEvent.objects.create(
         item=item,
         at=timezone.now(),
-        actor=actor,
-        actor_name=name,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=_actor_name(actor),
         action=action,
         before=before,
         after=after,
@@ -323,24 +332,66 @@ def _sweep_one(item: WorkItem, now: datetime) -> bool:
     return True
 
 
-def recompute_open(region_paths: list[str] | None = None, actor: Any = None) -> int:
-    """After a calendar change: recompute every open item's deadline (in bulk through the clock) and log
-    old → new on the timelines of those that moved. Returns how many moved."""
-    qs = WorkItem.objects.filter(closed_at__isnull=True)
+def recompute_for_year(year: int, *, region_path: str = "", actor: Any = None) -> int:
+    """After `year`'s calendar changed (nationally, or for the region at `region_path`): recompute every open
+    item whose counting range touches that year, kind by kind through its hook. Returns how many moved."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Asia/Shanghai")
+    first, after = datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
+    qs = WorkItem.objects.filter(closed_at__isnull=True, started_at__lt=after).filter(
+        Q(deadline__gte=first)
+        | Q(deadline__isnull=True)
+        | Q(pauses__ended_at__isnull=True, pauses__isnull=False)
+    )
+    if region_path:
+        qs = qs.filter(region_path__startswith=region_path)
     moved = 0
-    for item in qs.iterator(chunk_size=2000):
-        before = _snapshot(item)
-        refresh_clock(item)
-        if item.deadline != (datetime.fromisoformat(before["deadline"]) if before["deadline"] else None) or (
-            item.provisional != before["provisional"]
-        ):
-            with transaction.atomic():
-                item.save(update_fields=["deadline", "provisional", "stage", "next_check_at"])
-                _timeline(
-                    item, actor, "deadline_recomputed", before, _snapshot(item), _gettext("工作日历变更")
-                )
-            moved += 1
+    for code, kind in kinds().items():
+        hook = kind.recompute or recompute_items
+        moved += hook(qs.filter(kind=code).distinct(), actor)
+    audit.record(
+        AuditEventType.DEADLINE_RECOMPUTED,
+        actor=actor,
+        data={"year": year, "region": region_path, "moved": moved},
+    )
     return moved
+
+
+def recompute_items(qs: Any, actor: Any = None, chunk: int = 1000) -> int:
+    """The default recomputation hook: each item's deadline, provisional mark and stage again from the clock;
+    the items that moved are saved in bulk with old → new on their timelines."""
+    moved = 0
+    now = timezone.now()
+    last = 0
+    while True:
+        batch = list(qs.filter(pk__gt=last).order_by("pk").prefetch_related("pauses", "extensions")[:chunk])
+        if not batch:
+            return moved
+        last = batch[-1].pk
+        changed, events = [], []
+        for item in batch:
+            before = _snapshot(item)
+            refresh_clock(item, now)
+            after = _snapshot(item)
+            if after != before:
+                changed.append(item)
+                events.append(
+                    TimelineEvent(
+                        item=item,
+                        at=now,
+                        actor=actor if getattr(actor, "pk", None) else None,
+                        actor_name=_actor_name(actor),
+                        action="deadline_recomputed",
+                        before=before,
+                        after=after,
+                        note=_gettext("工作日历变更"),
+                    )
+                )
+        with transaction.atomic():
+            WorkItem.objects.bulk_update(changed, ["deadline", "provisional", "stage", "next_check_at"])
+            TimelineEvent.objects.bulk_create(events)
+        moved += len(changed)
 
 
 TIMELINE_LABELS = {

@@ -13,6 +13,7 @@ MENU = [
     ("items", _("工作事项"), REGIONAL | {Role.LIAISON, Role.UNIT_LEADER}),
     ("units", _("单位"), REGIONAL | {Role.LIAISON, Role.UNIT_LEADER, Role.SYSADMIN, Role.SECADMIN}),
     ("people", _("人员"), REGIONAL | {Role.LIAISON, Role.UNIT_LEADER, Role.SYSADMIN, Role.SECADMIN}),
+    ("calendar", _("工作日历"), {Role.SYSADMIN, Role.SUPERVISOR, Role.LEADER, Role.DISCIPLINE}),
     ("accounts", _("账号与角色"), {Role.SECADMIN}),
     ("audit", _("审计日志"), {Role.AUDITOR}),
     ("inbox", _("消息"), set(Role.values)),

@@ -23,4 +23,7 @@ urlpatterns = [
     path("admin/accounts/", views.accounts, name="accounts"),
     path("audit/", views.audit_log, name="audit"),
     path("inbox/", views.inbox, name="inbox"),
+    path("calendar/", views.calendar_index, name="calendar"),
+    path("calendar/import/", views.calendar_import, name="calendar_import"),
+    path("calendar/<int:year>/", views.calendar_year, name="calendar_year"),
 ]

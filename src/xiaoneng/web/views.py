@@ -17,12 +17,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from xiaoneng.core import audit, notify, scope, workitem
+from xiaoneng import clock
+from xiaoneng.core import audit, clock_service, notify, scope, workitem
 from xiaoneng.core.audit import AuditEventType
-from xiaoneng.core.models import AuditEvent, Heartbeat, Notification, WorkItem
+from xiaoneng.core.models import AuditEvent, CalendarVersion, Heartbeat, Notification, WorkItem
 from xiaoneng.core.workflow import TransitionRefused
 from xiaoneng.org import services as org_services
-from xiaoneng.org.models import Person, Unit, User
+from xiaoneng.org.models import Person, Region, Unit, User
 from xiaoneng.org.roles import Role
 
 from .selectors import home_figures
@@ -249,3 +250,104 @@ def inbox(request):
     qs = scope.restrict(Notification, request.user)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "web/inbox.html", {"page": page})
+
+
+CALENDAR_VIEWERS = (Role.SYSADMIN, Role.SUPERVISOR, Role.LEADER, Role.DISCIPLINE)
+
+
+def _calendar_region(request):
+    code = request.GET.get("region") or request.POST.get("region") or ""
+    if not code:
+        return None
+    return scope.restrict(Region, request.user).filter(code=code).first() or _no_region()
+
+
+def _no_region():
+    from django.http import Http404
+
+    raise Http404
+
+
+@role_required(*CALENDAR_VIEWERS)
+def calendar_index(request):
+    """工作日历: the years the platform knows, which are provisional, and the history of versions."""
+    this_year = timezone.localdate().year
+    years = []
+    for y in range(this_year - 1, this_year + 3):
+        view = clock_service.year_view(y)
+        years.append(
+            {
+                "year": y,
+                "known": view["known"],
+                "holidays": len(view["holidays"]),
+                "workdays": len(view["workdays"]),
+            }
+        )
+    versions = CalendarVersion.objects.select_related("region", "created_by")[:50]
+    return render(request, "web/calendar_index.html", {"years": years, "versions": versions})
+
+
+@role_required(*CALENDAR_VIEWERS)
+def calendar_year(request, year):
+    """The year grid: click days to mark 放假 / 上班, then save (system administrator)."""
+    region = _calendar_region(request)
+    if request.method == "POST":
+        if request.user.role != Role.SYSADMIN:
+            raise PermissionDenied
+        try:
+            clock_service.save_year(
+                actor=request.user,
+                year=year,
+                region=region,
+                holidays=[d for d in request.POST.get("holidays", "").split(",") if d],
+                workdays=[d for d in request.POST.get("workdays", "").split(",") if d],
+                note=request.POST.get("note", ""),
+            )
+            messages.success(request, _("工作日历已保存，在办事项的时限将重新计算。"))
+        except TransitionRefused as exc:
+            messages.error(request, exc.message)
+        return redirect(f"{request.path}{'?region=' + region.code if region else ''}")
+    view = clock_service.year_view(year, region.path if region else "")
+    regions = scope.restrict(Region, request.user).filter(level__in=("city", "county"))
+    return render(
+        request,
+        "web/calendar_year.html",
+        {"view": view, "region": region, "regions": regions, "can_edit": request.user.role == Role.SYSADMIN},
+    )
+
+
+@role_required(Role.SYSADMIN)
+def calendar_import(request):
+    """Import a year's notice in the text format of docs/clock.md; errors name the line; nothing is saved
+    unless the whole text is right."""
+    text = request.POST.get("text", "") if request.method == "POST" else ""
+    upload = request.FILES.get("file")
+    error = None
+    if upload is not None:
+        if upload.size > 64 * 1024:
+            error = _("文件过大（上限 64 KB）(file too large)")
+        else:
+            try:
+                text = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                error = _("文件须为 UTF-8 文本 (the file must be UTF-8 text)")
+    if request.method == "POST" and error is None:
+        try:
+            notice = clock.parse_notice(text)
+            clock_service.save_year(
+                actor=request.user,
+                year=notice.year,
+                holidays=sorted(notice.holidays),
+                workdays=sorted(notice.workdays),
+                note=request.POST.get("note", "") or _("文件导入"),
+                source="import",
+            )
+            messages.success(request, _("已导入 %(year)s 年工作日历。") % {"year": notice.year})
+            return redirect("calendar_year", year=notice.year)
+        except clock.ClockError as exc:
+            error = str(exc)
+        except TransitionRefused as exc:
+            error = exc.message
+    return render(
+        request, "web/calendar_import.html", {"text": text, "error": error}, status=400 if error else 200
+    )

@@ -6,11 +6,10 @@ from datetime import date
 import pytest
 import time_machine
 
+from tests.conftest import at
 from xiaoneng.core import clock_service, workitem
 from xiaoneng.core.audit import AuditEventType
 from xiaoneng.core.models import AuditEvent, CalendarVersion, WorkItem
-
-from ..conftest import at
 
 # The 2027 notice as an administrator would type it (dates from the statutory rules: 春节 除夕 2027-02-05).
 NOTICE_2027 = """# 国务院办公厅关于2027年部分节假日安排的通知（演示）

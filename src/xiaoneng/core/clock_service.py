@@ -148,7 +148,7 @@ def _iso_dates(values: Any, year: int, what: str) -> list[str]:
                 status=400,
                 code="bad_date",
             ) from None
-        if abs(d.year - year) > 1 or (d.year != year and not (d.month in (1, 12))):
+        if abs(d.year - year) > 1 or (d.year != year and d.month not in (1, 12)):
             raise TransitionRefused(
                 _gettext("%(what)s %(d)s 不在 %(y)s 年 (not in that year)")
                 % {"what": what, "d": d, "y": year},
@@ -235,7 +235,6 @@ def _enqueue_recompute(version_id: int) -> None:
 def year_view(year: int, region_path: str = "") -> dict[str, Any]:
     """What the year grid shows: every day of `year` with its mark, and whether the year is known."""
     import calendar as pycal
-    from datetime import date
 
     cal = calendar(region_path)
     notice = cal.notice(year)
@@ -244,6 +243,9 @@ def year_view(year: int, region_path: str = "") -> dict[str, Any]:
     workdays = set(notice.workdays) if notice else set()
     holidays = (holidays - set(cal.local_workdays)) | set(cal.local_holidays)
     workdays = (workdays - set(cal.local_holidays)) | {d for d in cal.local_workdays if d.weekday() >= 5}
+    from django.utils import timezone
+
+    today = timezone.localdate()
     months = []
     for month in range(1, 13):
         weeks = []
@@ -261,7 +263,7 @@ def year_view(year: int, region_path: str = "") -> dict[str, Any]:
                         "weekend": d.weekday() >= 5,
                         "mark": mark,
                         "working": cal.is_workday(d),
-                        "today": d == date.today(),
+                        "today": d == today,
                     }
                 )
             weeks.append(row)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import gettext
+import html as htmllib
 import re
 from pathlib import Path
 
@@ -206,6 +207,11 @@ def _back_to_chinese():
     translation.deactivate()
 
 
+def page(response) -> str:
+    """The response as text, entities decoded (so "People&#x27;s Congress" reads "People's Congress")."""
+    return htmllib.unescape(response.content.decode())
+
+
 def english(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
@@ -233,7 +239,7 @@ def data_values() -> list[str]:
     values |= set(TimelineEvent.objects.values_list("actor_name", flat=True))
     for n in Notification.objects.all():
         values |= {n.title, n.body}
-    for kind in workitem.kinds():  # kinds registered by tests (the capabilities bring and translate real ones)
+    for kind in workitem.kinds().values():  # kinds registered by tests (the capabilities bring and translate real ones)
         values |= {str(kind.label)} | {str(v) for v in kind.workflow.states.values()}
         values |= {str(t.label) for t in kind.workflow.transitions.values()}
     return [v for v in values if v]
@@ -263,7 +269,7 @@ def an_item(world, task_kind):
 
 @pytest.mark.django_db
 def test_login_page_in_english(world, client):
-    html = english(client).get("/login/").content.decode()
+    html = page(english(client).get("/login/"))
     assert 'lang="en"' in html
     for text in ("Log in to Xiaoneng", "Username", "Password", "Log in", "Government Efficiency Platform"):
         assert text in html
@@ -273,14 +279,14 @@ def test_login_page_in_english(world, client):
 
 @pytest.mark.django_db
 def test_accept_language_also_selects_english(world, client):
-    html = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = page(client.get("/login/", HTTP_ACCEPT_LANGUAGE="en"))
     assert "Username" in html and "用户名" not in html
 
 
 @pytest.mark.django_db
 def test_a_wrong_password_is_told_in_english(world, client):
     resp = english(client).post("/login/", {"username": "a_liaison", "password": "wrong"}, REMOTE_ADDR="10.9.9.9")
-    html = resp.content.decode()
+    html = page(resp)
     assert "Wrong username or password" in html and "用户名或密码错误" not in html
     assert_no_chinese_chrome(html, "/login/ (failed)")
 
@@ -290,13 +296,13 @@ def test_the_lockout_page_in_english(world, client):
     english(client)
     for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post("/login/", {"username": "a_liaison", "password": "wrong"}, REMOTE_ADDR="10.9.9.8")
-    html = client.post("/login/", {"username": "a_liaison", "password": PASSWORD}, REMOTE_ADDR="10.9.9.8").content.decode()
+    html = page(client.post("/login/", {"username": "a_liaison", "password": PASSWORD}, REMOTE_ADDR="10.9.9.8"))
     assert "locked for 30 minutes" in html and "Back to login" in html
     assert_no_chinese_chrome(html, "lockout page")
 
 
 ENGLISH_NAV = {"home": "Home", "items": "Work items", "units": "Units", "people": "People",
-               "accounts": "Accounts and roles", "audit": "Audit trail", "inbox": "Messages"}
+               "calendar": "Work calendar", "accounts": "Accounts and roles", "audit": "Audit trail", "inbox": "Messages"}
 
 
 @pytest.mark.django_db
@@ -308,7 +314,7 @@ def test_each_roles_home_and_menu_pages_in_english(world, an_item, role):
     user = world.users[role]
     home = client.get("/")
     assert home.status_code == 200
-    html = home.content.decode()
+    html = page(home)
 
     with translation.override("en"):
         role_label = str(Role(role).label)
@@ -321,26 +327,29 @@ def test_each_roles_home_and_menu_pages_in_english(world, an_item, role):
         assert not HAN.search(label) and label in html, label
     for label in chinese_cards:
         assert label not in html, label
-    for name, label, roles in MENU:
-        if role in roles:
-            assert f">{ENGLISH_NAV[name]}<" in html or f">{ENGLISH_NAV[name]} <" in html, (name, label)
+    with translation.override("en"):
+        nav = {name: str(label) for name, label, roles in MENU if role in roles}
+    for name, label in nav.items():
+        assert not HAN.search(label), (name, label)
+        assert ENGLISH_NAV.get(name, label) == label, (name, label)
+        assert re.search(rf">{re.escape(label)}\s*<", html), (name, label)
     assert_no_chinese_chrome(html, f"{role} /")
 
     for url in nav_urls(role):
         resp = client.get(url)
         assert resp.status_code == 200, url
-        assert_no_chinese_chrome(resp.content.decode(), f"{role} {url}")
+        assert_no_chinese_chrome(page(resp), f"{role} {url}")
 
 
 @pytest.mark.django_db
 def test_item_pages_in_english(world, an_item):
     client = english(world.client("supervisor"))
-    html = client.get("/items/").content.decode()
+    html = page(client.get("/items/"))
     assert "Work items" in html and "Responsible unit" in html and "Warning status" in html
     assert "整改东湖区窗口排队问题" in html  # data stays as entered
     assert_no_chinese_chrome(html, "/items/")
 
-    html = client.get(f"/items/{an_item.pk}/").content.decode()
+    html = page(client.get(f"/items/{an_item.pk}/"))
     for text in ("Category", "Deadline", "Processing history", "Created"):
         assert text in html
     assert "年" not in chrome(html, data_values())  # the deadline's date format is translated too
@@ -348,22 +357,22 @@ def test_item_pages_in_english(world, an_item):
 
     # A refusal comes back in English, through the `_gettext` alias in core/workflow.py.
     resp = client.post(f"/items/{an_item.pk}/", {"action": "sign", "version": "1"}, follow=True)
-    assert "Your role may not perform" in resp.content.decode()
+    assert "Your role may not perform" in page(resp)
 
 
 @pytest.mark.django_db
 def test_audit_and_people_pages_in_english(world):
     auditor = english(world.client("auditor"))
-    html = auditor.post("/audit/").content.decode()
+    html = page(auditor.post("/audit/"))
     assert "Audit trail intact" in html and "entries verified" in html
     assert_no_chinese_chrome(html, "/audit/ (verified)")
 
     supervisor = english(world.client("supervisor"))
-    html = supervisor.get("/org/people/").content.decode()
+    html = page(supervisor.get("/org/people/"))
     assert "Mobile number" in html and "Reason for viewing" in html
     resp = supervisor.post(f"/org/people/{world.pa.pk}/reveal/", {"reason": ""})
-    assert "A reason for viewing is required" in resp.content.decode()
-    html = supervisor.get(f"/org/units/{world.ua.pk}/").content.decode()
+    assert "A reason for viewing is required" in page(resp)
+    html = page(supervisor.get(f"/org/units/{world.ua.pk}/"))
     assert "Unit code" in html and "Unit type" in html and "Government department" in html
     assert_no_chinese_chrome(html, "unit page")
 
@@ -371,5 +380,5 @@ def test_audit_and_people_pages_in_english(world):
 @pytest.mark.django_db
 def test_the_chinese_default_is_untouched(world):
     """Without a choice the interface stays Chinese (LANGUAGE_CODE zh-hans)."""
-    html = world.client("liaison").get("/").content.decode()
+    html = page(world.client("liaison").get("/"))
     assert "单位联络员工作台" in html and "dashboard" not in html

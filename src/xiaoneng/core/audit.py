@@ -55,6 +55,7 @@ class AuditEventType(IntEnum):
     CALENDAR_CHANGED = 600
     ORG_CHANGED = 601
     DEMO_SEEDED = 602
+    KEYS_ROTATED = 603
     # 700–799 the trail itself
     AUDIT_VERIFIED = 700
 
@@ -79,6 +80,7 @@ LABELS: dict[AuditEventType, Any] = {
     AuditEventType.CALENDAR_CHANGED: _("工作日历变更"),
     AuditEventType.ORG_CHANGED: _("组织机构变更"),
     AuditEventType.DEMO_SEEDED: _("载入演示数据"),
+    AuditEventType.KEYS_ROTATED: _("密钥轮换"),
     AuditEventType.AUDIT_VERIFIED: _("审计日志校验"),
 }
 

@@ -112,3 +112,39 @@ def test_auditor_verifies_from_the_page(world):
     resp = world.client("auditor").post("/audit/")
     assert "审计日志完整" in resp.content.decode()
     assert AuditEvent.objects.filter(event_type=AuditEventType.AUDIT_VERIFIED).exists()
+
+
+@pytest.mark.django_db
+def test_retention_purge_keeps_six_months_and_the_chain_verifiable(settings):
+    import time_machine
+
+    from tests.conftest import at
+
+    settings.AUDIT_RETENTION_DAYS = 30  # below the legal minimum: six months are kept anyway
+    with time_machine.travel(at("2025-01-10 09:00"), tick=False):
+        old = [audit.record(AuditEventType.LOGIN, actor_name="old") for _ in range(3)]
+    with time_machine.travel(at("2025-06-01 09:00"), tick=False):
+        recent = audit.record(AuditEventType.LOGIN, actor_name="recent")  # under six months on 2025-08-01
+    with time_machine.travel(at("2025-08-01 09:00"), tick=False):
+        assert audit.purge_expired() == 3
+    assert not AuditEvent.objects.filter(pk__in=[e.pk for e in old]).exists()
+    assert AuditEvent.objects.filter(pk=recent.pk).exists()
+    result = audit.verify()
+    assert result.ok and result.checked == 2  # the recent row and the purge's own record
+
+
+@pytest.mark.django_db
+def test_deleting_the_oldest_rows_outside_the_purge_is_found():
+    a, b, c = _three_events()
+    _tamper("DELETE FROM core_auditevent WHERE id = %s", [a.pk])
+    result = audit.verify()
+    assert not result.ok and result.broken_id == b.pk
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_postgresql_refuses_deleting_rows_younger_than_six_months_even_in_purge_mode():
+    _three_events()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SELECT set_config('xiaoneng.audit_purge', 'on', true)")
+        cur.execute("DELETE FROM core_auditevent")

@@ -4,10 +4,12 @@ imports, the nightly sweep).
 Same rules and same answers as :func:`xiaoneng.clock.deadline` (the tests compare them with Hypothesis), at
 whole-second resolution: instants are Unix epoch seconds (int64).
 
-The working-day lookups are gathers into the calendar's precomputed arrays — ``workdays[count_before[d + 1]
-+ n - 1]`` is "the n-th working day after day d" — so no per-row Python runs. Pauses are merged per row
-(sorted by row and start; pass them in that order to skip a sort) and applied in rounds: round j shifts every
-row's count past that row's j-th merged pause, exactly as the scalar loop does.
+How: the working-day lookups are gathers into the calendar's precomputed arrays — ``workdays[count_before[d
++ 1] + n - 1]`` is "the n-th working day after day d" — so no Python runs per row. Every row is first
+computed as if it had no pause; the rows that have pauses are then recomputed. Their pauses are merged
+(per row, sorted by start) and laid out in *rounds*: round j holds each row's j-th merged pause, and one
+vectorised pass per round shifts the count of every row past that pause — the scalar loop, done for all rows
+at once. Rounds are few (as many as the most pauses one row has).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from .errors import ClockError
 from .limits import Unit
 
 IntArray = npt.NDArray[np.int64]
+CodeArray = npt.NDArray[np.int8]
 BoolArray = npt.NDArray[np.bool_]
 ArrayLike = npt.ArrayLike
 
@@ -31,23 +34,22 @@ OPEN_END: int = int(np.iinfo(np.int64).max)
 _WD, _D, _WH, _H = (Unit.WORKDAYS.code, Unit.DAYS.code, Unit.WORK_HOURS.code, Unit.HOURS.code)
 _HOUR_S = 3600
 _LAST_S = (N_DAYS - 1) * DAY_S  # pause instants are clipped to the calendar's range
-_KEY = 1 << 32  # > _LAST_S: row * _KEY + seconds orders (row, seconds) in one int64
+_KEY = 1 << 32  # > _LAST_S, so row * _KEY + seconds orders (row, seconds) in one int64
 
 
-def unit_codes(units: ArrayLike) -> IntArray:
+def unit_codes(units: ArrayLike) -> CodeArray:
     """Unit codes (``wd`` 0, ``d`` 1, ``wh`` 2, ``h`` 3) from an array of codes or of unit strings."""
     arr = np.asarray(units)
     if arr.dtype.kind in "iu":
-        codes = arr.astype(np.int64, copy=False)
-        bad = (codes < 0) | (codes > 3)
+        bad = (arr < 0) | (arr > 3)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise ClockError(
-                f"第 {row} 行：未知的单位代码 {codes[row]}", f"row {row}: unknown unit code {codes[row]}"
+                f"第 {row} 行：未知的单位代码 {arr[row]}", f"row {row}: unknown unit code {arr[row]}"
             )
-        return codes
+        return arr.astype(np.int8)
     strings = arr.astype(str)
-    codes = np.full(strings.shape, -1, dtype=np.int64)
+    codes = np.full(strings.shape, -1, dtype=np.int8)
     for unit in Unit:
         codes[strings == unit.value] = unit.code
     if (codes < 0).any():
@@ -60,45 +62,69 @@ def unit_codes(units: ArrayLike) -> IntArray:
 
 
 @dataclass(slots=True)
-class _Merged:
-    """Merged intervals per row in CSR form: row r owns ``a[ptr[r]:ptr[r]+count[r]]`` (sorted, disjoint)."""
+class _Rounds:
+    """Merged pauses laid out by round: ``rows[j]``, ``a[j]``, ``b[j]`` are each row's j-th merged half-open
+    interval ``[a, b)`` (rows with fewer pauses are absent from the later rounds)."""
 
-    ptr: IntArray
-    count: IntArray
-    a: IntArray
-    b: IntArray
+    rows: list[IntArray]
+    a: list[IntArray]
+    b: list[IntArray]
 
-
-def _merge(rows: IntArray, a: IntArray, b: IntArray, n_rows: int) -> _Merged:
-    """Merge half-open intervals, sorted by (row, a), that overlap or touch."""
-    if a.size:
-        start_key = rows * _KEY + a
-        end_key = rows * _KEY + b
-        running = np.maximum.accumulate(end_key)
+    @classmethod
+    def merge(cls, rows: IntArray, a: IntArray, b: IntArray) -> _Rounds:
+        """Merge intervals sorted by (row, a) that overlap or touch, as the scalar path does."""
+        if a.size == 0:
+            return cls([], [], [])
+        running = np.maximum.accumulate(rows * _KEY + b)
         new = np.empty(a.size, dtype=np.bool_)
         new[0] = True
-        new[1:] = start_key[1:] > running[:-1]
+        np.greater(rows[1:] * _KEY + a[1:], running[:-1], out=new[1:])
         firsts = np.flatnonzero(new)
-        merged_rows = rows[firsts]
-        merged_a = a[firsts]
-        merged_b = np.maximum.reduceat(b, firsts)
-    else:
-        merged_rows = merged_a = merged_b = np.zeros(0, dtype=np.int64)
-    count = np.bincount(merged_rows, minlength=n_rows).astype(np.int64)
-    ptr = np.zeros(n_rows, dtype=np.int64)
-    np.cumsum(count[:-1], out=ptr[1:])
-    return _Merged(ptr, count, merged_a, merged_b)
+        lasts = np.empty_like(firsts)
+        lasts[:-1] = firsts[1:] - 1
+        lasts[-1] = a.size - 1
+        m_rows = rows[firsts]
+        m_a = a[firsts]
+        m_b = running[lasts] - m_rows * _KEY
+        # round = position of a merged interval within its row
+        row_starts = np.empty(m_rows.size, dtype=np.bool_)
+        row_starts[0] = True
+        np.not_equal(m_rows[1:], m_rows[:-1], out=row_starts[1:])
+        position = np.arange(m_rows.size, dtype=np.int64)
+        rounds = position - np.maximum.accumulate(np.where(row_starts, position, 0))
+        out = cls([], [], [])
+        if int(rounds.max()) < 8:
+            groups = [np.flatnonzero(rounds == j) for j in range(int(rounds.max()) + 1)]
+        else:
+            order = np.argsort(rounds, kind="stable")
+            groups = np.split(order, np.cumsum(np.bincount(rounds))[:-1])
+        for sel in groups:
+            out.rows.append(m_rows[sel])
+            out.a.append(m_a[sel])
+            out.b.append(m_b[sel])
+        return out
 
 
 @dataclass(slots=True)
 class _Pauses:
-    days: _Merged  # [suspension day, resumption day) day indices
-    spans: _Merged  # [start, end) local seconds
+    days: _Rounds  # [suspension day, resumption day) as day indices
+    spans: _Rounds  # [start, end) in local seconds
 
 
 def _prepare_pauses(
-    ix: CalendarIndex, n_rows: int, index: ArrayLike, starts: ArrayLike, ends: ArrayLike, now: int | None
+    ix: CalendarIndex,
+    n_rows: int,
+    index: ArrayLike,
+    starts: ArrayLike | None,
+    ends: ArrayLike | None,
+    now: int | None,
+    need_days: BoolArray,
+    need_spans: BoolArray,
 ) -> _Pauses | None:
+    if starts is None or ends is None:
+        raise ClockError(
+            "暂停需同时给出 pause_starts 与 pause_ends", "pauses need pause_starts and pause_ends"
+        )
     rows = np.asarray(index, dtype=np.int64)
     ps = np.asarray(starts, dtype=np.int64)
     pe = np.asarray(ends, dtype=np.int64)
@@ -118,176 +144,208 @@ def _prepare_pauses(
         i = int(np.flatnonzero(backwards)[0])
         raise ClockError(f"第 {i} 个暂停结束早于开始", f"pause {i} ends before it starts")
     shift = ix.offset_s - EPOCH0_S
-    ps = np.clip(ps + shift, 0, _LAST_S)
-    pe = np.clip(pe + shift, 0, _LAST_S)
-    keep = pe > ps
-    if not keep.all():
-        rows, ps, pe = rows[keep], ps[keep], pe[keep]
+    ps = np.minimum(np.maximum(ps + shift, 0), _LAST_S)
+    pe = np.minimum(np.maximum(pe + shift, 0), _LAST_S)
     if rows.size > 1:
         key = rows * _KEY + ps
-        if (np.diff(key) < 0).any():
+        if (key[1:] < key[:-1]).any():
             order = np.argsort(key, kind="stable")
             rows, ps, pe = rows[order], ps[order], pe[order]
-    spans = _merge(rows, ps, pe, n_rows)
+    keep = pe > ps
+    span_keep = keep & need_spans[rows]
+    spans = _Rounds.merge(rows[span_keep], ps[span_keep], pe[span_keep])
     da, db = ps // DAY_S, pe // DAY_S
-    whole = db > da
-    days = _merge(rows[whole], da[whole], db[whole], n_rows)
+    day_keep = (db > da) & need_days[rows]
+    days = _Rounds.merge(rows[day_keep], da[day_keep], db[day_keep])
     return _Pauses(days, spans)
 
 
-class _Kernel:
-    """Vectorised counterparts of the scalar primitives in :mod:`.engine`, in local seconds."""
+class _Bulk:
+    """Row-indexed state (``day`` = last day so far, ``t`` = end instant so far, local seconds) and the
+    vectorised counterparts of the scalar primitives in :mod:`.engine`."""
 
-    def __init__(self, ix: CalendarIndex) -> None:
+    def __init__(self, ix: CalendarIndex, day: IntArray, t: IntArray, pauses: _Pauses | None) -> None:
         self.count = ix.count_before
         self.workdays = ix.workdays
         self.work = ix.work
         self.day_work = ix.day_work_s
         self.office = ix.office_s
-        self.close = ix.close_s
+        self.day = day
+        self.t = t
+        self.pauses = pauses
+        self.scratch = np.empty(day.size, dtype=np.int64)  # per-row count being shifted
+        self.lower = np.empty(day.size, dtype=np.int64)  # per-row clip: first countable day / start instant
 
-    # working-time measure and its inverse ------------------------------------------------------------
+    # working-time measure and its inverse ----------------------------------------------------------------
 
     def measure(self, t: IntArray) -> IntArray:
+        """Working seconds from 2000-01-01 local up to ``t``."""
         k = t // DAY_S
         sod = t - k * DAY_S
         within = np.zeros_like(t)
         for start, end in self.office:
-            within += np.clip(sod - start, 0, end - start)
+            within += np.minimum(np.maximum(sod - start, 0), end - start)
         result: IntArray = self.count[k] * self.day_work + np.where(self.work[k], within, 0)
         return result
 
     def instant(self, x: IntArray) -> IntArray:
+        """The earliest instant at which :meth:`measure` reaches ``x`` (> 0)."""
         rank = (x - 1) // self.day_work
         within = x - rank * self.day_work
-        sod = np.zeros_like(x)
-        done = np.zeros(x.shape, dtype=np.bool_)
+        sod = np.empty_like(x)
+        left = np.ones(x.shape, dtype=np.bool_)
         for start, end in self.office:
-            here = ~done & (within <= end - start)
-            sod = np.where(here, start + within, sod)
-            done |= here
+            here = left & (within <= end - start)
+            sod[here] = start + within[here]
+            left &= ~here
             within = within - (end - start)
         result: IntArray = self.workdays[rank] * DAY_S + sod
         return result
 
-    # one limit step for a set of rows -------------------------------------------------------------------
+    # one limit for a set of rows ---------------------------------------------------------------------------
 
-    def step(
-        self,
-        rows: IntArray,
-        amount: IntArray,
-        unit: IntArray,
-        day: IntArray,
-        t: IntArray,
-        pauses: _Pauses | None,
-    ) -> None:
-        """Advance ``day`` (last day) and ``t`` (end instant) of ``rows`` by one limit each, in place."""
+    def step(self, rows: IntArray | None, amount: IntArray, unit: CodeArray) -> None:
+        """Advance ``rows`` (None: all rows) by one limit each (``amount``, ``unit`` per row of ``rows``)."""
+        rounds_units: tuple[list[CodeArray], list[CodeArray]] = ([], [])
+        amount_by_row = amount
+        if self.pauses is not None:
+            current = np.full(self.day.size, -1, dtype=np.int8) if rows is not None else unit
+            if rows is not None:
+                current[rows] = unit
+            amount_by_row = amount if rows is None else np.zeros(self.day.size, dtype=np.int64)
+            if rows is not None:
+                amount_by_row[rows] = amount
+            rounds_units = (
+                [current[r] for r in self.pauses.days.rows],
+                [current[r] for r in self.pauses.spans.rows],
+            )
         for code in (_WD, _D, _WH, _H):
             sel = np.flatnonzero(unit == code)
             if sel.size == 0:
                 continue
-            if sel.size == unit.size:
-                r, n = rows, amount
-            else:
-                r, n = rows[sel], amount[sel]
+            whole = sel.size == unit.size
+            r = (
+                (np.arange(unit.size, dtype=np.int64) if rows is None else rows)
+                if whole
+                else (sel if rows is None else rows[sel])
+            )
+            n = amount if whole else amount[sel]
+            paused_rows = None
+            if self.pauses is not None:
+                rounds = self.pauses.days if code <= _D else self.pauses.spans
+                units_by_round = rounds_units[0] if code <= _D else rounds_units[1]
+                if rounds.rows:
+                    mine = units_by_round[0] == code
+                    if mine.any():
+                        paused_rows = rounds.rows[0][mine]
             if code == _WD:
-                self._workdays(r, n, day, t, pauses)
+                self._workdays(r, n, paused_rows, amount_by_row, rounds_units[0])
             elif code == _D:
-                self._days(r, n, day, t, pauses)
+                self._days(r, n, paused_rows, amount_by_row, rounds_units[0])
             else:
-                self._hours(r, n, day, t, pauses, code == _WH)
+                self._hours(r, n, paused_rows, amount_by_row, rounds_units[1], code == _WH)
 
-    def _workdays(self, r: IntArray, n: IntArray, day: IntArray, t: IntArray, pauses: _Pauses | None) -> None:
+    def _rounds(
+        self, rounds: _Rounds, units: list[CodeArray], code: int
+    ) -> list[tuple[IntArray, IntArray, IntArray]]:
+        out = []
+        for j, rows in enumerate(rounds.rows):
+            mine = units[j] == code
+            if mine.all():
+                out.append((rows, rounds.a[j], rounds.b[j]))
+            elif mine.any():
+                out.append((rows[mine], rounds.a[j][mine], rounds.b[j][mine]))
+        return out
+
+    def _workdays(
+        self, r: IntArray, n: IntArray, rp: IntArray | None, amount_by_row: IntArray, units: list[CodeArray]
+    ) -> None:
         count, workdays = self.count, self.workdays
         positive = (n > 0).astype(np.int64)
-        first = day[r] + positive  # the first day that can count (0wd: the start day itself)
-        rank = count[first] + n - positive
-        if pauses is not None:
-            self._shift_rank(r, first, rank, pauses.days)
-        new_day = workdays[rank]
-        day[r] = new_day
-        t[r] = (new_day + 1) * DAY_S
+        new_day = workdays[count[self.day[r] + positive] + n - positive]
+        if rp is not None and self.pauses is not None:
+            n_p = amount_by_row[rp]
+            pos_p = (n_p > 0).astype(np.int64)
+            first = self.day[rp] + pos_p  # the first day that can count (0wd: the start day itself)
+            self.lower[rp] = first
+            self.scratch[rp] = count[first] + n_p - pos_p
+            for rows, a, b in self._rounds(self.pauses.days, units, _WD):
+                a = np.maximum(a, self.lower[rows])
+                rank = self.scratch[rows]
+                hit = (b > a) & (workdays[rank] >= a)
+                self.scratch[rows[hit]] = rank[hit] + count[b[hit]] - count[a[hit]]
+            paused_day = workdays[self.scratch[rp]]
+            self.day[r] = new_day
+            self.day[rp] = paused_day
+        else:
+            self.day[r] = new_day
+        self.t[r] = (self.day[r] + 1) * DAY_S
 
-    def _shift_rank(self, r: IntArray, first: IntArray, rank: IntArray, merged: _Merged) -> None:
-        counts = merged.count[r]
-        sub = np.flatnonzero(counts)
-        if sub.size == 0:
-            return
+    def _days(
+        self, r: IntArray, n: IntArray, rp: IntArray | None, amount_by_row: IntArray, units: list[CodeArray]
+    ) -> None:
         count, workdays = self.count, self.workdays
-        ptr, c, lo, rk = merged.ptr[r[sub]], counts[sub], first[sub], rank[sub]
-        for j in range(int(c.max())):
-            live = np.flatnonzero(c > j)
-            idx = ptr[live] + j
-            a = np.maximum(merged.a[idx], lo[live])
-            b = merged.b[idx]
-            hit = (b > a) & (workdays[rk[live]] >= a)
-            if hit.any():
-                h = live[hit]
-                rk[h] += count[b[hit]] - count[a[hit]]
-        rank[sub] = rk
-
-    def _days(self, r: IntArray, n: IntArray, day: IntArray, t: IntArray, pauses: _Pauses | None) -> None:
-        count, workdays = self.count, self.workdays
-        start = day[r]
-        new_day = start + n
-        merged = pauses.days if pauses is not None else None
-        sub = np.zeros(0, dtype=np.int64)
-        if merged is not None:
-            counts = merged.count[r]
-            sub = np.flatnonzero(counts)
-        if sub.size:
-            assert merged is not None
-            ptr, c, lo, nd = merged.ptr[r[sub]], counts[sub], start[sub] + 1, new_day[sub]
-            for j in range(int(c.max())):
-                live = np.flatnonzero(c > j)
-                idx = ptr[live] + j
-                a = np.maximum(merged.a[idx], lo[live])
-                b = merged.b[idx]
-                hit = (b > a) & (nd[live] >= a)
-                nd[live[hit]] += (b - a)[hit]
-            new_day[sub] = nd
         new_day = workdays[
-            count[new_day]
-        ]  # 民法典 art. 203: a rest day moves the end to the next working day
-        if sub.size:
-            assert merged is not None
-            ptr, c, nd = merged.ptr[r[sub]], counts[sub], new_day[sub]
-            for j in range(int(c.max())):
-                live = np.flatnonzero(c > j)
-                idx = ptr[live] + j
-                a, b = merged.a[idx], merged.b[idx]
-                inside = (a <= nd[live]) & (nd[live] < b)
-                nd[live[inside]] = workdays[count[b[inside]]]
-            new_day[sub] = nd
-        day[r] = new_day
-        t[r] = (new_day + 1) * DAY_S
+            count[self.day[r] + n]
+        ]  # 民法典 art. 203: a rest day moves the end to a working day
+        if rp is not None and self.pauses is not None:
+            mine = self._rounds(self.pauses.days, units, _D)
+            start = self.day[rp]
+            self.lower[rp] = start + 1
+            self.scratch[rp] = start + amount_by_row[rp]
+            for rows, a, b in mine:
+                a = np.maximum(a, self.lower[rows])
+                x = self.scratch[rows]
+                hit = (b > a) & (x >= a)
+                self.scratch[rows[hit]] = x[hit] + (b - a)[hit]
+            self.scratch[rp] = workdays[count[self.scratch[rp]]]
+            for rows, a, b in mine:  # a paused day is no last day either: move past the pause
+                x = self.scratch[rows]
+                inside = (a <= x) & (x < b)
+                self.scratch[rows[inside]] = workdays[count[b[inside]]]
+            paused_day = self.scratch[rp]
+            self.day[r] = new_day
+            self.day[rp] = paused_day
+        else:
+            self.day[r] = new_day
+        self.t[r] = (self.day[r] + 1) * DAY_S
 
     def _hours(
-        self, r: IntArray, n: IntArray, day: IntArray, t: IntArray, pauses: _Pauses | None, wh: bool
+        self,
+        r: IntArray,
+        n: IntArray,
+        rp: IntArray | None,
+        amount_by_row: IntArray,
+        units: list[CodeArray],
+        wh: bool,
     ) -> None:
-        t0 = t[r]
-        target = (self.measure(t0) if wh else t0) + n * _HOUR_S
-        merged = pauses.spans if pauses is not None else None
-        if merged is not None:
-            counts = merged.count[r]
-            sub = np.flatnonzero(counts)
-            if sub.size:
-                ptr, c, lo, x = merged.ptr[r[sub]], counts[sub], t0[sub], target[sub]
-                for j in range(int(c.max())):
-                    live = np.flatnonzero(c > j)
-                    idx = ptr[live] + j
-                    a = np.maximum(merged.a[idx], lo[live])
-                    b = merged.b[idx]
-                    xl = x[live]
-                    hit = (b > a) & ((self.instant(xl) if wh else xl) > a)
-                    if hit.any():
-                        a, b = a[hit], b[hit]
-                        x[live[hit]] += (self.measure(b) - self.measure(a)) if wh else (b - a)
-                target[sub] = x
-        end = self.instant(target) if wh else target
-        end = np.where(n > 0, end, t0)
-        t[r] = end
-        day[r] = (end - 1) // DAY_S
+        t0 = self.t[r]
+        if wh:
+            end = np.where(n > 0, self.instant(self.measure(t0) + n * _HOUR_S), t0)
+        else:
+            end = t0 + n * _HOUR_S
+        if rp is not None and self.pauses is not None:
+            n_p = amount_by_row[rp]
+            t0_p = self.t[rp]
+            self.lower[rp] = t0_p
+            self.scratch[rp] = (self.measure(t0_p) if wh else t0_p) + n_p * _HOUR_S
+            for rows, a, b in self._rounds(self.pauses.spans, units, _WH if wh else _H):
+                a = np.maximum(a, self.lower[rows])
+                x = self.scratch[rows]
+                live = np.flatnonzero(b > a)
+                if live.size == 0:
+                    continue
+                a, b, xl = a[live], b[live], x[live]
+                hit = (self.instant(xl) if wh else xl) > a
+                gain = (self.measure(b[hit]) - self.measure(a[hit])) if wh else (b - a)[hit]
+                self.scratch[rows[live[hit]]] = xl[hit] + gain
+            x_p = self.scratch[rp]
+            end_p = np.where(n_p > 0, self.instant(x_p) if wh else x_p, t0_p)
+            self.t[r] = end
+            self.t[rp] = end_p
+        else:
+            self.t[r] = end
+        self.day[r] = (self.t[r] - 1) // DAY_S
 
 
 def bulk_deadlines(
@@ -312,8 +370,8 @@ def bulk_deadlines(
     - Pauses, flattened: ``pause_index[i]`` is the row of the pause ``[pause_starts[i], pause_ends[i])``
       (epoch seconds). A running pause has end :data:`OPEN_END` and needs ``now`` (epoch seconds): it is
       counted as ending at ``now``. Sorted by (row, start) is fastest; any order is accepted.
-    - Extensions, flattened the same way (``ext_index``, ``ext_amounts``, ``ext_units``), applied in the
-      order given per row.
+    - Extensions (延期), flattened the same way (``ext_index``, ``ext_amounts``, ``ext_units``), applied in
+      the order given per row.
     - ``office_close``: one bool for all rows or a bool per row.
 
     Raises :class:`ClockError` (naming the first bad row) for unknown units, negative amounts, starts or
@@ -324,13 +382,13 @@ def bulk_deadlines(
     if start_s.ndim != 1:
         raise ClockError("starts 必须是一维数组", "starts must be a one-dimensional array")
     n_rows = start_s.size
-    amount = np.broadcast_to(np.asarray(amounts, dtype=np.int64), (n_rows,))
-    unit = np.broadcast_to(unit_codes(units), (n_rows,))
+    amount = np.ascontiguousarray(np.broadcast_to(np.asarray(amounts, dtype=np.int64), (n_rows,)))
+    unit = np.ascontiguousarray(np.broadcast_to(unit_codes(units), (n_rows,)))
     if n_rows and amount.min() < 0:
         row = int(np.flatnonzero(amount < 0)[0])
         raise ClockError(f"第 {row} 行：时限数量为负", f"row {row}: negative limit amount")
-    local = start_s + (ix.offset_s - EPOCH0_S)
-    day = local // DAY_S
+    t = start_s + (ix.offset_s - EPOCH0_S)
+    day = t // DAY_S
     bad = (day < 1) | (day >= N_DAYS - 1)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
@@ -339,31 +397,33 @@ def bulk_deadlines(
             f"row {row}: the start is outside the calendar's range (2000-01-02 to 2099-12-30)",
         )
     first_day = day.copy()
-    t = local.copy()
+
+    extensions = _extensions(n_rows, ext_index, ext_amounts, ext_units)
+    last_unit = unit.copy()
+    uses_calendar = unit != _H
+    needs_days = unit <= _D
+    needs_spans = ~needs_days
+    for _, ext_rows, _, ext_unit in extensions:
+        last_unit[ext_rows] = ext_unit
+        uses_calendar[ext_rows] |= ext_unit != _H
+        needs_days[ext_rows] |= ext_unit <= _D
+        needs_spans[ext_rows] |= ext_unit > _D
 
     pauses = None
     if pause_index is not None:
-        if pause_starts is None or pause_ends is None:
-            raise ClockError(
-                "暂停需同时给出 pause_starts 与 pause_ends", "pauses need pause_starts and pause_ends"
-            )
-        now_local = None if now is None else int(now)
-        pauses = _prepare_pauses(ix, n_rows, pause_index, pause_starts, pause_ends, now_local)
-
-    kernel = _Kernel(ix)
-    rows = np.arange(n_rows, dtype=np.int64)
-    last_unit = unit.copy()
-    uses_calendar = unit != _H
+        pauses = _prepare_pauses(
+            ix, n_rows, pause_index, pause_starts, pause_ends, now, needs_days, needs_spans
+        )
+    state = _Bulk(ix, day, t, pauses)
     try:
-        kernel.step(rows, amount, unit, day, t, pauses)
-        if ext_index is not None:
-            _extensions(
-                kernel, n_rows, ext_index, ext_amounts, ext_units, day, t, pauses, last_unit, uses_calendar
-            )
-        close = np.broadcast_to(np.asarray(office_close, dtype=np.bool_), (n_rows,))
+        state.step(None, amount, unit)
+        for _, ext_rows, ext_amount, ext_unit in extensions:
+            state.step(ext_rows, ext_amount, ext_unit)
+        t = state.t
+        close = np.asarray(office_close, dtype=np.bool_)
         if close.any():
-            at_close = close & (last_unit <= _D)
-            t = np.where(at_close, day * DAY_S + kernel.close, t)
+            at_close = np.broadcast_to(close, (n_rows,)) & (last_unit <= _D)
+            t = np.where(at_close, day * DAY_S + ix.close_s, t)
         unknown = ix.unknown_before
         span_end = np.maximum(day, first_day) + 1
         provisional: BoolArray = uses_calendar & (unknown[span_end] - unknown[first_day] > 0)
@@ -377,28 +437,22 @@ def bulk_deadlines(
 
 
 def _extensions(
-    kernel: _Kernel,
-    n_rows: int,
-    index: ArrayLike,
-    amounts: ArrayLike | None,
-    units: ArrayLike | None,
-    day: IntArray,
-    t: IntArray,
-    pauses: _Pauses | None,
-    last_unit: IntArray,
-    uses_calendar: BoolArray,
-) -> None:
-    rows = np.asarray(index, dtype=np.int64)
+    n_rows: int, index: ArrayLike | None, amounts: ArrayLike | None, units: ArrayLike | None
+) -> list[tuple[int, IntArray, IntArray, CodeArray]]:
+    """Extensions as rounds: (j, rows, amounts, units) for each row's j-th extension."""
+    if index is None:
+        return []
     if amounts is None or units is None:
         raise ClockError(
             "延期需同时给出 ext_amounts 与 ext_units", "extensions need ext_amounts and ext_units"
         )
+    rows = np.asarray(index, dtype=np.int64)
     amount = np.asarray(amounts, dtype=np.int64)
-    unit = unit_codes(units)
-    if not (rows.shape == amount.shape == unit.shape) or rows.size == 0:
-        if rows.size == 0 and amount.size == 0 and unit.size == 0:
-            return
+    unit = unit_codes(units) if np.asarray(units).size else np.zeros(0, dtype=np.int8)
+    if not (rows.shape == amount.shape == unit.shape) or rows.ndim != 1:
         raise ClockError("延期数组的长度必须一致", "the extension arrays must have the same length")
+    if rows.size == 0:
+        return []
     if rows.min() < 0 or rows.max() >= n_rows or amount.min() < 0:
         raise ClockError("延期的行号或数量超出范围", "an extension's row or amount is out of range")
     order = np.argsort(rows, kind="stable")
@@ -407,9 +461,8 @@ def _extensions(
     ptr = np.zeros(n_rows, dtype=np.int64)
     np.cumsum(count[:-1], out=ptr[1:])
     rank = np.arange(rows.size, dtype=np.int64) - ptr[rows]
+    out = []
     for j in range(int(count.max())):
         sel = np.flatnonzero(rank == j)
-        r = rows[sel]
-        kernel.step(r, amount[sel], unit[sel], day, t, pauses)
-        last_unit[r] = unit[sel]
-        uses_calendar[r] |= unit[sel] != _H
+        out.append((j, rows[sel], amount[sel], unit[sel]))
+    return out

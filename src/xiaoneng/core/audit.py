@@ -58,6 +58,7 @@ class AuditEventType(IntEnum):
     KEYS_ROTATED = 603
     # 700–799 the trail itself
     AUDIT_VERIFIED = 700
+    AUDIT_PURGED = 701
 
 
 LABELS: dict[AuditEventType, Any] = {
@@ -82,6 +83,7 @@ LABELS: dict[AuditEventType, Any] = {
     AuditEventType.DEMO_SEEDED: _("载入演示数据"),
     AuditEventType.KEYS_ROTATED: _("密钥轮换"),
     AuditEventType.AUDIT_VERIFIED: _("审计日志校验"),
+    AuditEventType.AUDIT_PURGED: _("审计日志到期清理"),
 }
 
 
@@ -161,16 +163,19 @@ class VerifyResult:
 
 
 def verify(batch: int = 5000) -> VerifyResult:
-    """Walk the chain from the first row; report the first row whose link or content does not hold."""
+    """Walk the chain from the first row kept (after a retention purge: from the purged rows' last hash);
+    report the first row whose link or content does not hold."""
+    head = AuditChainHead.objects.filter(pk=1).first()
+    start_hash = head.pruned_hash if head else GENESIS
     prev = None
     checked = 0
-    last_id = 0
+    last_id = head.pruned_through_id if head else 0
     while True:
         rows = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch])
         if not rows:
             break
         for event in rows:
-            if event.prev_hash != (GENESIS if prev is None else prev):
+            if event.prev_hash != (start_hash if prev is None else prev):
                 return VerifyResult(
                     False,
                     checked,
@@ -184,9 +189,49 @@ def verify(batch: int = 5000) -> VerifyResult:
             prev = event.hash
             checked += 1
             last_id = event.pk
-    head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and checked and head.last_hash != prev:
         return VerifyResult(
             False, checked, head.last_id, "the newest rows were removed (chain head does not match)"
         )
     return VerifyResult(True, checked)
+
+
+def purge_expired(now: Any = None) -> int:
+    """Remove rows older than the retention period (AUDIT_RETENTION_DAYS, never below 183 days: 网络安全法 art.
+    21 asks for six months). Only a contiguous oldest prefix goes; the chain head remembers the last removed
+    row's hash so verification continues from it. On PostgreSQL the trigger lets these deletes through only in
+    this transaction and only for rows that are old enough; run it as the schema owner."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.db import connection
+
+    days = max(183, int(settings.AUDIT_RETENTION_DAYS))
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    with transaction.atomic():
+        head, _created = AuditChainHead.objects.select_for_update().get_or_create(
+            pk=1, defaults={"last_hash": GENESIS}
+        )
+        # The newest expired row; everything up to it goes (rows are in time order by id).
+        last = AuditEvent.objects.filter(at__lt=cutoff).order_by("-id").first()
+        if last is None:
+            return 0
+        postgres = connection.vendor == "postgresql"
+        if postgres:
+            with connection.cursor() as cur:
+                cur.execute("SELECT set_config('xiaoneng.audit_purge', 'on', true)")
+                cur.execute("SELECT set_config('xiaoneng.audit_retention_days', %s, true)", [str(days)])
+                # Only the table's owner can lend itself DELETE for this transaction; the app role cannot.
+                cur.execute("GRANT DELETE ON core_auditevent TO CURRENT_USER")
+        removed, _ = AuditEvent.objects.filter(id__lte=last.pk).delete()
+        if postgres:
+            with connection.cursor() as cur:
+                cur.execute("REVOKE DELETE ON core_auditevent FROM CURRENT_USER")
+        head.pruned_through_id, head.pruned_hash = last.pk, last.hash
+        head.save(update_fields=["pruned_through_id", "pruned_hash"])
+    record(
+        AuditEventType.AUDIT_PURGED,
+        actor_name="audit_purge",
+        data={"removed": removed, "through_id": last.pk, "days": days},
+    )
+    return removed

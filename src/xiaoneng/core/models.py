@@ -43,6 +43,9 @@ class AuditChainHead(models.Model):
 
     last_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    # Retention: rows up to this id were purged after the retention period; the chain resumes from their hash.
+    pruned_through_id = models.BigIntegerField(default=0)
+    pruned_hash = models.CharField(max_length=64, default="0" * 64)
 
     def __str__(self) -> str:
         return f"audit head #{self.last_id}"

@@ -1,11 +1,19 @@
-"""Make the audit trail append-only at the database level on PostgreSQL: a trigger refuses UPDATE and DELETE
-(whoever runs them), and the application's role loses those privileges on the table."""
+"""Make the audit trail append-only at the database level on PostgreSQL: a trigger refuses UPDATE always and
+DELETE unless it is the retention purge (`manage.py audit_purge`, which sets xiaoneng.audit_purge for its
+transaction) removing rows older than the retention period (never less than six months); the application's
+role loses UPDATE and DELETE on the table."""
 
 from django.db import migrations
 
 FORWARD = """
 CREATE OR REPLACE FUNCTION xiaoneng_audit_refuse_change() RETURNS trigger AS $$
 BEGIN
+    IF TG_OP = 'DELETE'
+       AND current_setting('xiaoneng.audit_purge', true) = 'on'
+       AND OLD.at < now() - make_interval(days => GREATEST(183,
+               COALESCE(NULLIF(current_setting('xiaoneng.audit_retention_days', true), '')::int, 366))) THEN
+        RETURN OLD;
+    END IF;
     RAISE EXCEPTION 'audit trail is append-only: % refused (审计日志只能追加)', TG_OP
         USING ERRCODE = 'insufficient_privilege';
 END;

@@ -4,10 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.conftest import make_user
 from xiaoneng.core import clock_service, notify, workitem
 from xiaoneng.org.models import Person, Unit, UnitType
-
-from ..conftest import make_user
 
 LISTS = {
     "supervisor": ["/", "/items/", "/org/units/", "/org/people/", "/inbox/", "/api/units/", "/api/people/",

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE ?= xiaoneng.settings.dev
 
-.PHONY: run test install lint test-sqlite test-postgres test-e2e check-deploy bench clean
+.PHONY: run test install bench clean messages
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -35,3 +35,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf var/xiaoneng.sqlite3* var/static
+
+## make messages: re-extract the English catalogue (then translate the new entries) and compile it.
+messages: $(STAMP)
+	cd src/xiaoneng && ../../$(BIN)/python ../../manage.py makemessages -l en --no-obsolete
+	cd src/xiaoneng && ../../$(BIN)/python ../../manage.py compilemessages -l en

@@ -47,6 +47,7 @@ def parse_po(path: Path) -> list[dict]:
     entries: list[dict] = []
     for block in path.read_text(encoding="utf-8").strip().split("\n\n"):
         e: dict = {
+            "msgctxt": None,
             "msgid": None,
             "msgid_plural": None,
             "msgstr": [],
@@ -67,7 +68,7 @@ def parse_po(path: Path) -> list[dict]:
                 continue
             if line.startswith("#"):
                 continue
-            m = re.match(r"(msgid_plural|msgid|msgstr(?:\[\d+\])?)\s+(\".*\")$", line)
+            m = re.match(r"(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)\s+(\".*\")$", line)
             if m:
                 field = m[1]
                 if field.startswith("msgstr"):
@@ -141,14 +142,15 @@ def test_the_compiled_catalogue_matches_the_po(messages):
         mo = gettext.GNUTranslations(f)
     assert mo.info().get("language") == "en"
     singular = [e for e in messages if e["msgid_plural"] is None]
-    out_of_sync = [
-        (e["msgid"], mo.gettext(e["msgid"]), e["msgstr"][0])
-        for e in singular
-        if mo.gettext(e["msgid"]) != e["msgstr"][0]
-    ]
+
+    def through_mo(e):
+        return mo.pgettext(e["msgctxt"], e["msgid"]) if e["msgctxt"] else mo.gettext(e["msgid"])
+
+    out_of_sync = [(e["msgid"], through_mo(e), e["msgstr"][0]) for e in singular if through_mo(e) != e["msgstr"][0]]
     assert not out_of_sync, f"django.mo is stale — run `manage.py compilemessages -l en`: {out_of_sync[:5]}"
     # …and holds nothing the .po no longer has.
-    assert len(mo._catalog) - 1 == len(messages)  # minus the header
+    # minus the header; a plural message holds one catalogue entry per form
+    assert len(mo._catalog) - 1 == sum(len(e["msgstr"]) if e["msgid_plural"] else 1 for e in messages)
 
 
 # --- every marked string in the product has a translation ----------------------------------------------------

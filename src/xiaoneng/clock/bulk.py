@@ -73,35 +73,38 @@ class _Rounds:
     @classmethod
     def merge(cls, rows: IntArray, a: IntArray, b: IntArray) -> _Rounds:
         """Merge intervals sorted by (row, a) that overlap or touch, as the scalar path does."""
-        if a.size == 0:
-            return cls([], [], [])
-        running = np.maximum.accumulate(rows * _KEY + b)
-        new = np.empty(a.size, dtype=np.bool_)
-        new[0] = True
-        np.greater(rows[1:] * _KEY + a[1:], running[:-1], out=new[1:])
-        firsts = np.flatnonzero(new)
-        lasts = np.empty_like(firsts)
-        lasts[:-1] = firsts[1:] - 1
-        lasts[-1] = a.size - 1
-        m_rows = rows[firsts]
-        m_a = a[firsts]
-        m_b = running[lasts] - m_rows * _KEY
-        # round = position of a merged interval within its row
-        row_starts = np.empty(m_rows.size, dtype=np.bool_)
-        row_starts[0] = True
-        np.not_equal(m_rows[1:], m_rows[:-1], out=row_starts[1:])
-        position = np.arange(m_rows.size, dtype=np.int64)
-        rounds = position - np.maximum.accumulate(np.where(row_starts, position, 0))
         out = cls([], [], [])
-        if int(rounds.max()) < 8:
-            groups = [np.flatnonzero(rounds == j) for j in range(int(rounds.max()) + 1)]
+        if a.size == 0:
+            return out
+        same_row = rows[1:] == rows[:-1]
+        if (same_row & (a[1:] <= b[:-1])).any():  # some overlap: merge (rare in practice)
+            running = np.maximum.accumulate(rows * _KEY + b)
+            new = np.empty(a.size, dtype=np.bool_)
+            new[0] = True
+            np.greater(rows[1:] * _KEY + a[1:], running[:-1], out=new[1:])
+            firsts = np.flatnonzero(new)
+            lasts = np.empty_like(firsts)
+            lasts[:-1] = firsts[1:] - 1
+            lasts[-1] = a.size - 1
+            rows, a = rows[firsts], a[firsts]
+            b = running[lasts] - rows * _KEY
+            same_row = rows[1:] == rows[:-1]
+        # round = position of an interval within its row
+        position = np.arange(rows.size, dtype=np.int64)
+        row_start = np.empty(rows.size, dtype=np.int64)
+        row_start[0] = 0
+        np.multiply(position[1:], ~same_row, out=row_start[1:])
+        rounds = position - np.maximum.accumulate(row_start)
+        top = int(rounds.max())
+        if top < 8:
+            groups = [np.flatnonzero(rounds == j) for j in range(top + 1)]
         else:
             order = np.argsort(rounds, kind="stable")
             groups = np.split(order, np.cumsum(np.bincount(rounds))[:-1])
         for sel in groups:
-            out.rows.append(m_rows[sel])
-            out.a.append(m_a[sel])
-            out.b.append(m_b[sel])
+            out.rows.append(rows[sel])
+            out.a.append(a[sel])
+            out.b.append(b[sel])
         return out
 
 
@@ -144,19 +147,21 @@ def _prepare_pauses(
         i = int(np.flatnonzero(backwards)[0])
         raise ClockError(f"第 {i} 个暂停结束早于开始", f"pause {i} ends before it starts")
     shift = ix.offset_s - EPOCH0_S
-    ps = np.minimum(np.maximum(ps + shift, 0), _LAST_S)
-    pe = np.minimum(np.maximum(pe + shift, 0), _LAST_S)
+    ps = ps + shift
+    pe = pe + shift
+    if ps.min() < 0 or pe.max() > _LAST_S:
+        np.clip(ps, 0, _LAST_S, out=ps)
+        np.clip(pe, 0, _LAST_S, out=pe)
     if rows.size > 1:
         key = rows * _KEY + ps
         if (key[1:] < key[:-1]).any():
             order = np.argsort(key, kind="stable")
             rows, ps, pe = rows[order], ps[order], pe[order]
-    keep = pe > ps
-    span_keep = keep & need_spans[rows]
-    spans = _Rounds.merge(rows[span_keep], ps[span_keep], pe[span_keep])
+    sel = np.flatnonzero((pe > ps) & need_spans[rows])
+    spans = _Rounds.merge(rows[sel], ps[sel], pe[sel])
     da, db = ps // DAY_S, pe // DAY_S
-    day_keep = (db > da) & need_days[rows]
-    days = _Rounds.merge(rows[day_keep], da[day_keep], db[day_keep])
+    sel = np.flatnonzero((db > da) & need_days[rows])
+    days = _Rounds.merge(rows[sel], da[sel], db[sel])
     return _Pauses(days, spans)
 
 
@@ -250,10 +255,10 @@ class _Bulk:
     ) -> list[tuple[IntArray, IntArray, IntArray]]:
         out = []
         for j, rows in enumerate(rounds.rows):
-            mine = units[j] == code
-            if mine.all():
+            mine = np.flatnonzero(units[j] == code)
+            if mine.size == rows.size:
                 out.append((rows, rounds.a[j], rounds.b[j]))
-            elif mine.any():
+            elif mine.size:
                 out.append((rows[mine], rounds.a[j][mine], rounds.b[j][mine]))
         return out
 
@@ -273,7 +278,7 @@ class _Bulk:
                 a = np.maximum(a, self.lower[rows])
                 rank = self.scratch[rows]
                 hit = (b > a) & (workdays[rank] >= a)
-                self.scratch[rows[hit]] = rank[hit] + count[b[hit]] - count[a[hit]]
+                self.scratch[rows] = rank + (count[b] - count[a]) * hit
             paused_day = workdays[self.scratch[rp]]
             self.day[r] = new_day
             self.day[rp] = paused_day
@@ -297,12 +302,12 @@ class _Bulk:
                 a = np.maximum(a, self.lower[rows])
                 x = self.scratch[rows]
                 hit = (b > a) & (x >= a)
-                self.scratch[rows[hit]] = x[hit] + (b - a)[hit]
+                self.scratch[rows] = x + (b - a) * hit
             self.scratch[rp] = workdays[count[self.scratch[rp]]]
             for rows, a, b in mine:  # a paused day is no last day either: move past the pause
                 x = self.scratch[rows]
                 inside = (a <= x) & (x < b)
-                self.scratch[rows[inside]] = workdays[count[b[inside]]]
+                self.scratch[rows] = np.where(inside, workdays[count[b]], x)
             paused_day = self.scratch[rp]
             self.day[r] = new_day
             self.day[rp] = paused_day
@@ -332,13 +337,9 @@ class _Bulk:
             for rows, a, b in self._rounds(self.pauses.spans, units, _WH if wh else _H):
                 a = np.maximum(a, self.lower[rows])
                 x = self.scratch[rows]
-                live = np.flatnonzero(b > a)
-                if live.size == 0:
-                    continue
-                a, b, xl = a[live], b[live], x[live]
-                hit = (self.instant(xl) if wh else xl) > a
-                gain = (self.measure(b[hit]) - self.measure(a[hit])) if wh else (b - a)[hit]
-                self.scratch[rows[live[hit]]] = xl[hit] + gain
+                hit = (b > a) & ((self.instant(x) if wh else x) > a)
+                gain = (self.measure(b) - self.measure(np.minimum(a, b))) if wh else (b - a)
+                self.scratch[rows] = x + gain * hit
             x_p = self.scratch[rp]
             end_p = np.where(n_p > 0, self.instant(x_p) if wh else x_p, t0_p)
             self.t[r] = end

@@ -222,7 +222,8 @@ class CalendarIndex:
         "day_work_us",
         "close_us",
         "tz",
-        "base_local",
+        "epoch_shift_s",
+        "midnights",
     )
 
     def __init__(
@@ -255,7 +256,8 @@ class CalendarIndex:
         self.day_work_us = self.day_work_s * 1_000_000
         self.close_us = self.close_s * 1_000_000
         self.tz = tz
-        self.base_local = datetime(FIRST_YEAR, 1, 1)  # noqa: DTZ001 — local wall time of index 0; tz attached later
+        self.epoch_shift_s = EPOCH0_S - offset_s  # local seconds + this = Unix seconds
+        self.midnights: dict[int, datetime] = {}  # day index → aware local midnight (filled on use)
 
 
 class Calendar:

@@ -37,8 +37,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
-from .calendars import N_DAYS, Calendar, CalendarIndex
+from .calendars import N_DAYS, ORDINAL0, Calendar, CalendarIndex
 from .errors import ClockError, OpenPauseError
 from .limits import Limit, Unit
 
@@ -47,6 +48,7 @@ HOUR_US = 3_600_000_000
 _EPOCH0 = datetime(2000, 1, 1, tzinfo=UTC)
 _ONE_US = timedelta(microseconds=1)
 _LAST_US = (N_DAYS - 1) * DAY_US
+_LAST_START_US = (N_DAYS - 1) * DAY_US  # a start must leave at least its next day inside the range
 _WD = Unit.WORKDAYS
 _D = Unit.DAYS
 _WH = Unit.WORK_HOURS
@@ -88,11 +90,10 @@ class Pause:
 PauseLike = Pause | tuple[datetime, datetime | None]
 
 
-@dataclass(frozen=True, slots=True)
-class Deadline:
+class Deadline(NamedTuple):
     """When a limit runs out: ``at`` (exclusive end, in the calendar's time zone) and whether it is
     ``provisional`` (its counting range touches a year without a State Council notice). ``paused`` is True
-    when an open pause was counted as ending at ``now``."""
+    when an open pause was counted as ending at ``now``. (A named tuple: immutable and cheap to make.)"""
 
     at: datetime
     provisional: bool
@@ -120,6 +121,9 @@ class Deadline:
         return text + ("（暂定）" if self.provisional else "")
 
 
+_new_deadline = tuple.__new__  # Deadline(...) without the named tuple's Python-level __new__
+
+
 def require_aware(value: object, what: str) -> datetime:
     """Refuse anything but a timezone-aware ``datetime`` (a naive one has no defined instant)."""
     if not isinstance(value, datetime):
@@ -139,6 +143,13 @@ def require_aware(value: object, what: str) -> datetime:
 
 def to_local_us(ix: CalendarIndex, value: datetime, what: str = "时间 instant") -> int:
     """Local µs since 2000-01-01 00:00 (local) for an aware datetime."""
+    if value.tzinfo is ix.tz and value.__class__ is datetime:
+        # Already in the calendar's zone, whose offset is fixed over the range: the wall time is local time.
+        return (
+            (value.toordinal() - ORDINAL0) * DAY_US
+            + (value.hour * 3600 + value.minute * 60 + value.second) * 1_000_000
+            + value.microsecond
+        )
     if value.__class__ is not datetime or value.tzinfo is None:
         require_aware(value, what)
     try:
@@ -149,11 +160,20 @@ def to_local_us(ix: CalendarIndex, value: datetime, what: str = "时间 instant"
 
 
 def from_local_us(ix: CalendarIndex, local_us: int) -> datetime:
-    return (ix.base_local + timedelta(microseconds=local_us)).replace(tzinfo=ix.tz)
+    """The aware datetime (in the calendar's zone) of a local µs instant; midnights come from a cache."""
+    day, rest = divmod(local_us, DAY_US)
+    if rest == 0:
+        cached = ix.midnights.get(day)
+        if cached is None:
+            cached = ix.midnights[day] = datetime.fromtimestamp(day * 86_400 + ix.epoch_shift_s, ix.tz)
+        return cached
+    seconds, micro = divmod(local_us, 1_000_000)
+    value = datetime.fromtimestamp(seconds + ix.epoch_shift_s, ix.tz)
+    return value.replace(microsecond=micro) if micro else value
 
 
 def check_in_range(local_us: int, what: str) -> None:
-    if not DAY_US <= local_us < (N_DAYS - 1) * DAY_US:
+    if not DAY_US <= local_us < _LAST_START_US:
         zh, en = what.split(" ", 1)
         raise ClockError(
             f"{zh}超出日历支持范围（2000-01-02 至 2099-12-30）",
@@ -171,16 +191,30 @@ def out_of_range() -> ClockError:
 
 
 def prepare_pauses(
-    ix: CalendarIndex, pauses: Iterable[PauseLike], now_us: int | None
+    ix: CalendarIndex,
+    pauses: Iterable[PauseLike],
+    now_us: int | None,
+    want_days: bool = True,
+    want_spans: bool = True,
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]], bool]:
-    """Merge pauses into day ranges and instant spans. Open pauses end at ``now_us`` (or raise)."""
+    """Merged pause day ranges and instant spans (only those wanted). Open pauses end at ``now_us``."""
     intervals: list[tuple[int, int]] = []
     has_open = False
+    tz = ix.tz
     for pause in pauses:
         if pause.__class__ is not Pause:
             pause = Pause(*pause)  # type: ignore[misc]
-        start = to_local_us(ix, pause.start, "暂停开始 pause start")
-        if pause.end is None:
+        value = pause.start
+        if value.tzinfo is tz and value.__class__ is datetime:  # to_local_us, inlined: pauses are many
+            start = (
+                (value.toordinal() - ORDINAL0) * DAY_US
+                + (value.hour * 3600 + value.minute * 60 + value.second) * 1_000_000
+                + value.microsecond
+            )
+        else:
+            start = to_local_us(ix, value, "暂停开始 pause start")
+        value_end = pause.end
+        if value_end is None:
             if now_us is None:
                 raise OpenPauseError(
                     "暂停尚未结束，期限未定；请传入 now，按此刻恢复计算",
@@ -189,18 +223,34 @@ def prepare_pauses(
                 )
             has_open = True
             end = now_us if now_us > start else start
+        elif value_end.tzinfo is tz and value_end.__class__ is datetime:
+            end = (
+                (value_end.toordinal() - ORDINAL0) * DAY_US
+                + (value_end.hour * 3600 + value_end.minute * 60 + value_end.second) * 1_000_000
+                + value_end.microsecond
+            )
         else:
-            end = to_local_us(ix, pause.end, "暂停结束 pause end")
+            end = to_local_us(ix, value_end, "暂停结束 pause end")
         # Clip to the calendar's range: nothing outside it can move a deadline inside it.
-        start = min(max(start, 0), _LAST_US)
-        end = min(max(end, 0), _LAST_US)
+        if start < 0 or end > _LAST_US:
+            start = min(max(start, 0), _LAST_US)
+            end = min(max(end, 0), _LAST_US)
         if end > start:
             intervals.append((start, end))
-    if not intervals:
-        return [], [], has_open
-    intervals.sort()
-    spans = merge(intervals)
-    days = merge([(a // DAY_US, b // DAY_US) for a, b in intervals if b // DAY_US > a // DAY_US])
+    if len(intervals) > 1:
+        intervals.sort()
+    days: list[tuple[int, int]] = []
+    if want_days:
+        for a, b in intervals:
+            a //= DAY_US
+            b //= DAY_US
+            if b > a:
+                if days and a <= days[-1][1]:
+                    if b > days[-1][1]:
+                        days[-1] = (days[-1][0], b)
+                else:
+                    days.append((a, b))
+    spans = (merge(intervals) if len(intervals) > 1 else intervals) if want_spans else []
     return days, spans, has_open
 
 
@@ -449,19 +499,45 @@ def deadline(
     ``now`` it raises :class:`OpenPauseError` — while paused the deadline is not known.
     ``office_close=True`` ends a day-counted limit at the close of office hours of its last day.
     """
+    # This is the hot path of every list page and sweep: the single-limit case is written out (same
+    # logic as chain_end/is_provisional, which the extension case uses).
     ix = cal.index
-    limits = as_limits(limit, extensions)
+    if limit.__class__ is not Limit:
+        limit = Limit.parse(limit)
     s0 = to_local_us(ix, start, "开始时间 start")
-    check_in_range(s0, "开始时间 start")
+    if not DAY_US <= s0 < _LAST_START_US:
+        check_in_range(s0, "开始时间 start")
     paused = False
     days: DayRanges = ()
     spans: Spans = ()
     if pauses:
         now_us = None if now is None else to_local_us(ix, now, "当前时间 now")
-        days, spans, paused = prepare_pauses(ix, pauses, now_us)
+        if extensions:
+            days, spans, paused = prepare_pauses(ix, pauses, now_us)
+        else:
+            days_unit = limit.unit.is_days
+            days, spans, paused = prepare_pauses(ix, pauses, now_us, days_unit, not days_unit)
+    k0 = s0 // DAY_US
     try:
-        t, final = chain_end(ix, s0, limits, days, spans, office_close)
-        provisional = is_provisional(ix, limits, s0 // DAY_US, final)
+        if extensions:
+            limits = as_limits(limit, extensions)
+            t, day = chain_end(ix, s0, limits, days, spans, office_close)
+            provisional = is_provisional(ix, limits, k0, day)
+        else:
+            unit = limit.unit
+            n = limit.amount
+            if unit is _WD:
+                day = nth_workday(ix, k0, n, days) if n else nth_workday(ix, k0 - 1, 1, days)
+                t = day * DAY_US + ix.close_us if office_close else (day + 1) * DAY_US
+            elif unit is _D:
+                day = roll_to_workday(ix, nth_day(k0, n, days) if n else k0, days)
+                t = day * DAY_US + ix.close_us if office_close else (day + 1) * DAY_US
+            else:
+                t = hours_end(ix, unit is _WH, s0, n * HOUR_US, spans) if n else s0
+                day = (t - 1) // DAY_US
+            unknown = ix.unknown_before_l
+            provisional = unit is not _H and unknown[(day if day > k0 else k0) + 1] - unknown[k0] > 0
     except IndexError:
         raise out_of_range() from None
-    return Deadline(from_local_us(ix, t), provisional, paused)
+    at = ix.midnights.get(t // DAY_US) if t % DAY_US == 0 else None
+    return _new_deadline(Deadline, (at or from_local_us(ix, t), provisional, paused))

@@ -6,6 +6,7 @@ when the role may not act), a scope miss is 404, bad input is 400 with field err
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -21,14 +22,14 @@ def exception_handler(exc, context):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response({**detail, "code": "invalid"}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
-        return Response({"detail": "未找到 (not found)", "code": "not_found"}, status=404)
+        return Response({"detail": gettext("未找到 (not found)"), "code": "not_found"}, status=404)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and "detail" in response.data:
         response.data["code"] = getattr(response.data["detail"], "code", "error")
         if isinstance(exc, exceptions.NotAuthenticated):
-            response.data["detail"] = "请先登录 (authentication required)"
+            response.data["detail"] = gettext("请先登录 (authentication required)")
         elif isinstance(exc, exceptions.PermissionDenied):
-            response.data["detail"] = "无权执行此操作 (permission denied)"
+            response.data["detail"] = gettext("无权执行此操作 (permission denied)")
     return response
 
 

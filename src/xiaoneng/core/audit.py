@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import crypto
@@ -180,18 +181,28 @@ def verify(batch: int = 5000) -> VerifyResult:
                     False,
                     checked,
                     event.pk,
-                    "previous-hash mismatch (a row before it was removed or changed)",
+                    gettext(
+                        "与上一条的链接不符：之前的记录被删除或篡改 (previous-hash mismatch: a row before it was removed or changed)"
+                    ),
                 )
             if _link(event.prev_hash, event) != event.hash:
                 return VerifyResult(
-                    False, checked, event.pk, "content does not match its hash (the row was changed)"
+                    False,
+                    checked,
+                    event.pk,
+                    gettext(
+                        "内容与其哈希不符：该记录被篡改 (content does not match its hash: the row was changed)"
+                    ),
                 )
             prev = event.hash
             checked += 1
             last_id = event.pk
     if head is not None and checked and head.last_hash != prev:
         return VerifyResult(
-            False, checked, head.last_id, "the newest rows were removed (chain head does not match)"
+            False,
+            checked,
+            head.last_id,
+            gettext("最新的记录被删除：链头不符 (the newest rows were removed: chain head does not match)"),
         )
     return VerifyResult(True, checked)
 

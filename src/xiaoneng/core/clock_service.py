@@ -11,10 +11,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Max
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 
 from xiaoneng import clock
 
+from .i18n import clock_message
 from .workflow import TransitionRefused
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def parse_limit(text: str) -> clock.Limit:
     try:
         return clock.Limit.parse(text)
     except clock.ClockError as exc:
-        raise TransitionRefused(str(exc), status=400, code="bad_limit") from None
+        raise TransitionRefused(clock_message(exc), status=400, code="bad_limit") from None
 
 
 def _version() -> int:
@@ -123,7 +124,7 @@ def evaluate(item: WorkItem, kind: Kind, now: datetime) -> Evaluation:
         )
     except clock.ClockError as exc:
         raise TransitionRefused(
-            _gettext("时限计算失败：%(e)s") % {"e": exc}, status=400, code="clock_error"
+            gettext("时限计算失败：%(e)s") % {"e": exc}, status=400, code="clock_error"
         ) from None
     return Evaluation(info.deadline, info.provisional, str(info.stage.value), info.next_change)
 
@@ -144,13 +145,13 @@ def _iso_dates(values: Any, year: int, what: str) -> list[str]:
             d = v if isinstance(v, date) else date.fromisoformat(str(v).strip())
         except ValueError:
             raise TransitionRefused(
-                _gettext("无法识别的日期 %(v)s (cannot read the date)") % {"v": v},
+                gettext("无法识别的日期 %(v)s (cannot read the date)") % {"v": v},
                 status=400,
                 code="bad_date",
             ) from None
         if abs(d.year - year) > 1 or (d.year != year and d.month not in (1, 12)):
             raise TransitionRefused(
-                _gettext("%(what)s %(d)s 不在 %(y)s 年 (not in that year)")
+                gettext("%(what)s %(d)s 不在 %(y)s 年 (not in that year)")
                 % {"what": what, "d": d, "y": year},
                 status=400,
                 code="bad_date",
@@ -179,13 +180,13 @@ def save_year(
     from .models import CalendarVersion
 
     if not 1949 <= int(year) <= 2100:
-        raise TransitionRefused(_gettext("年度超出范围 (year out of range)"), status=400, code="bad_year")
-    hol = _iso_dates(holidays, year, _gettext("放假日期"))
-    work = _iso_dates(workdays, year, _gettext("上班日期"))
+        raise TransitionRefused(gettext("年度超出范围 (year out of range)"), status=400, code="bad_year")
+    hol = _iso_dates(holidays, year, gettext("放假日期"))
+    work = _iso_dates(workdays, year, gettext("上班日期"))
     both = set(hol) & set(work)
     if both:
         raise TransitionRefused(
-            _gettext("同一天不能既放假又上班：%(d)s (a day cannot be both off and working)")
+            gettext("同一天不能既放假又上班：%(d)s (a day cannot be both off and working)")
             % {"d": ", ".join(sorted(both))},
             status=400,
             code="conflict",

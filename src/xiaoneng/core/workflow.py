@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 
 Guard = Callable[[Any, Any, dict[str, Any]], "str | None"]  # (item, actor, data) -> unmet reason or None
 
@@ -77,7 +77,7 @@ class Workflow:
             return self.transitions[name]
         except KeyError:
             raise TransitionRefused(
-                _gettext("没有这个操作：%(name)s (no such action)") % {"name": name},
+                gettext("没有这个操作：%(name)s (no such action)") % {"name": name},
                 status=404,
                 code="no_such_action",
             ) from None
@@ -90,21 +90,21 @@ class Workflow:
         role = getattr(actor, "role", None)
         if role not in t.roles:
             return TransitionRefused(
-                _gettext("您的角色不能执行“%(action)s” (your role may not perform this action)")
+                gettext("您的角色不能执行“%(action)s” (your role may not perform this action)")
                 % {"action": t.label},
                 status=403,
                 code="role_not_allowed",
             )
         if t.relation == "owner" and getattr(actor, "unit_id", None) != item.owner_unit_id:
             return TransitionRefused(
-                _gettext("只有责任单位可以执行“%(action)s” (only the owning unit may do this)")
+                gettext("只有责任单位可以执行“%(action)s” (only the owning unit may do this)")
                 % {"action": t.label},
                 status=403,
                 code="not_owner",
             )
         if item.state not in t.sources:
             return TransitionRefused(
-                _gettext("当前状态“%(state)s”下不能执行“%(action)s” (not allowed in the current state)")
+                gettext("当前状态“%(state)s”下不能执行“%(action)s” (not allowed in the current state)")
                 % {"state": self.state_label(item.state), "action": t.label},
                 code="wrong_state",
             )

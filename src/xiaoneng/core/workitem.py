@@ -16,7 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import audit, clock_service
@@ -87,7 +87,7 @@ def _snapshot(item: WorkItem) -> dict[str, Any]:
 
 def _actor_name(actor: Any) -> str:
     if actor is None or not getattr(actor, "pk", None):
-        return _gettext("系统")
+        return gettext("系统")
     return actor.get_full_name() or actor.get_username()
 
 
@@ -161,7 +161,7 @@ def _lock(item: WorkItem, expected_version: int | None) -> WorkItem:
     fresh = WorkItem.objects.select_for_update().get(pk=item.pk)
     if expected_version is not None and fresh.version != expected_version:
         raise TransitionRefused(
-            _gettext(
+            gettext(
                 "该事项已被他人修改，请刷新后重试 (the item was changed by someone else; reload and retry)"
             ),
             code="version_conflict",
@@ -213,10 +213,10 @@ def pause(item: WorkItem, actor: Any, *, reason: str, at: datetime | None = None
     """Stop the clock (中止计时) from `at`: the pause's days or working hours do not count (行政许可法 art. 45)."""
     item = _lock(item, None)
     if item.pauses.filter(ended_at__isnull=True).exists():
-        raise TransitionRefused(_gettext("计时已经中止 (the clock is already paused)"), code="already_paused")
+        raise TransitionRefused(gettext("计时已经中止 (the clock is already paused)"), code="already_paused")
     if not reason.strip():
         raise TransitionRefused(
-            _gettext("请填写中止原因 (a reason is required)"), status=400, code="reason_required"
+            gettext("请填写中止原因 (a reason is required)"), status=400, code="reason_required"
         )
     before = _snapshot(item)
     p = Pause.objects.create(item=item, reason=reason, started_at=at or timezone.now())
@@ -233,11 +233,11 @@ def resume(item: WorkItem, actor: Any, *, at: datetime | None = None) -> Pause:
     item = _lock(item, None)
     p = item.pauses.filter(ended_at__isnull=True).first()
     if p is None:
-        raise TransitionRefused(_gettext("计时没有中止 (the clock is not paused)"), code="not_paused")
+        raise TransitionRefused(gettext("计时没有中止 (the clock is not paused)"), code="not_paused")
     at = at or timezone.now()
     if at < p.started_at:
         raise TransitionRefused(
-            _gettext("恢复时间不能早于中止时间 (resumption before suspension)"),
+            gettext("恢复时间不能早于中止时间 (resumption before suspension)"),
             status=400,
             code="bad_interval",
         )
@@ -257,11 +257,11 @@ def request_extension(item: WorkItem, actor: Any, *, limit: str, reason: str) ->
     clock_service.parse_limit(limit)
     if not reason.strip():
         raise TransitionRefused(
-            _gettext("请填写延期理由 (a reason is required)"), status=400, code="reason_required"
+            gettext("请填写延期理由 (a reason is required)"), status=400, code="reason_required"
         )
     if item.extensions.filter(status=ExtensionStatus.REQUESTED).exists():
         raise TransitionRefused(
-            _gettext("已有待审批的延期申请 (an extension request is pending)"), code="pending"
+            gettext("已有待审批的延期申请 (an extension request is pending)"), code="pending"
         )
     ext = Extension.objects.create(item=item, limit=limit, reason=reason, requested_by=actor)
     _timeline(item, actor, "extension_requested", {}, {"limit": limit}, reason)
@@ -273,7 +273,7 @@ def decide_extension(ext: Extension, actor: Any, *, approve: bool, note: str = "
     """延期审批: an approved extension moves the deadline; the decision is on the timeline either way."""
     item = _lock(ext.item, None)
     if ext.status != ExtensionStatus.REQUESTED:
-        raise TransitionRefused(_gettext("该申请已处理 (already decided)"), code="decided")
+        raise TransitionRefused(gettext("该申请已处理 (already decided)"), code="decided")
     before = _snapshot(item)
     ext.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
     ext.decided_by, ext.decided_at = actor, timezone.now()
@@ -321,7 +321,7 @@ def _sweep_one(item: WorkItem, now: datetime) -> bool:
         item=item,
         at=now,
         actor=None,
-        actor_name=_gettext("系统"),
+        actor_name=gettext("系统"),
         action="stage_changed",
         before={"stage": old},
         after={"stage": item.stage},
@@ -385,7 +385,7 @@ def recompute_items(qs: Any, actor: Any = None, chunk: int = 1000) -> int:
                         action="deadline_recomputed",
                         before=before,
                         after=after,
-                        note=_gettext("工作日历变更"),
+                        note=gettext("工作日历变更"),
                     )
                 )
         with transaction.atomic():

@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions
 from rest_framework.decorators import action
@@ -54,12 +55,16 @@ class PersonViewSet(ScopedReadOnlyViewSet):
                 AuditEventType.ACCESS_DENIED, actor=request.user, obj=person, data={"action": "reveal"}
             )
             return Response(
-                {"detail": "无权查看完整个人信息 (not allowed to reveal personal data)", "code": "forbidden"},
+                {
+                    "detail": gettext("无权查看完整个人信息 (not allowed to reveal personal data)"),
+                    "code": "forbidden",
+                },
                 status=403,
             )
         if not reason:
             return Response(
-                {"detail": "请填写查看理由 (a reason is required)", "code": "reason_required"}, status=400
+                {"detail": gettext("请填写查看理由 (a reason is required)"), "code": "reason_required"},
+                status=400,
             )
         audit.record(
             AuditEventType.SENSITIVE_VIEWED,

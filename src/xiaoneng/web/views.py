@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from xiaoneng import clock
 from xiaoneng.core import audit, clock_service, notify, scope, workitem
 from xiaoneng.core.audit import AuditEventType
+from xiaoneng.core.i18n import clock_message
 from xiaoneng.core.models import AuditEvent, CalendarVersion, Heartbeat, Notification, WorkItem
 from xiaoneng.core.workflow import TransitionRefused
 from xiaoneng.org import services as org_services
@@ -312,7 +313,13 @@ def calendar_year(request, year):
     return render(
         request,
         "web/calendar_year.html",
-        {"view": view, "region": region, "regions": regions, "can_edit": request.user.role == Role.SYSADMIN},
+        {
+            "view": view,
+            "region": region,
+            "regions": regions,
+            "can_edit": request.user.role == Role.SYSADMIN,
+            "weekdays": [_("一"), _("二"), _("三"), _("四"), _("五"), _("六"), _("日")],
+        },
     )
 
 
@@ -345,7 +352,7 @@ def calendar_import(request):
             messages.success(request, _("已导入 %(year)s 年工作日历。") % {"year": notice.year})
             return redirect("calendar_year", year=notice.year)
         except clock.ClockError as exc:
-            error = str(exc)
+            error = clock_message(exc)
         except TransitionRefused as exc:
             error = exc.message
     return render(

@@ -9,8 +9,18 @@ from xiaoneng.core import clock_service, notify, workitem
 from xiaoneng.org.models import Person, Unit, UnitType
 
 LISTS = {
-    "supervisor": ["/", "/items/", "/org/units/", "/org/people/", "/inbox/", "/api/units/", "/api/people/",
-                   "/api/work-items/", "/api/regions/", "/api/notifications/"],
+    "supervisor": [
+        "/",
+        "/items/",
+        "/org/units/",
+        "/org/people/",
+        "/inbox/",
+        "/api/units/",
+        "/api/people/",
+        "/api/work-items/",
+        "/api/regions/",
+        "/api/notifications/",
+    ],
     "secadmin": ["/", "/admin/accounts/", "/api/users/"],
     "auditor": ["/", "/audit/", "/api/audit-events/"],
     "sysadmin": ["/", "/calendar/"],
@@ -20,7 +30,9 @@ LISTS = {
 def grow(world, n):
     sup = world.users["supervisor"]
     for i in range(n):
-        u = Unit.objects.create(code=f"990102-T{n}-{i}", name=f"测试单位{i}", type=UnitType.GOVERNMENT, region=world.a)
+        u = Unit.objects.create(
+            code=f"990102-T{n}-{i}", name=f"测试单位{i}", type=UnitType.GOVERNMENT, region=world.a
+        )
         Person.objects.create(name=f"人员{i}", unit=u, phone="13800000000", id_number="11010519491231002X")
         make_user(f"u{n}_{i}", "liaison", u)
         workitem.create(kind="test_task", actor=sup, title=f"事项{i}", owner_unit=u)

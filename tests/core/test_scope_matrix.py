@@ -213,3 +213,17 @@ def test_in_scope_objects_are_reachable(role, world, objects):
             assert resp.status_code == 200, f"{role} cannot open {name} in its own scope ({resp.status_code})"
         else:
             assert resp.status_code in (403, 404), f"{role} opened {name} ({resp.status_code})"
+
+
+@pytest.mark.django_db
+def test_reaching_for_an_out_of_scope_object_is_audited_but_a_missing_one_is_not(world, objects):
+    from xiaoneng.core.audit import AuditEventType
+
+    client = world.client("liaison")
+    before = AuditEvent.objects.filter(event_type=AuditEventType.ACCESS_DENIED).count()
+    assert client.get(f"/api/units/{world.ub.pk}/").status_code == 404
+    assert client.get("/api/units/987654321/").status_code == 404
+    denials = AuditEvent.objects.filter(event_type=AuditEventType.ACCESS_DENIED).order_by("id")[before:]
+    assert [(d.object_type, d.object_id, d.actor_name) for d in denials] == [
+        ("org.unit", str(world.ub.pk), "a_liaison")
+    ]

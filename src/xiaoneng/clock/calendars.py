@@ -224,6 +224,7 @@ class CalendarIndex:
         "tz",
         "epoch_shift_s",
         "midnights",
+        "base",
     )
 
     def __init__(
@@ -258,6 +259,7 @@ class CalendarIndex:
         self.tz = tz
         self.epoch_shift_s = EPOCH0_S - offset_s  # local seconds + this = Unix seconds
         self.midnights: dict[int, datetime] = {}  # day index → aware local midnight (filled on use)
+        self.base = datetime(FIRST_YEAR, 1, 1, tzinfo=tz)  # index 0, local midnight
 
 
 class Calendar:

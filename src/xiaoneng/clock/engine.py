@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
-from .calendars import N_DAYS, ORDINAL0, Calendar, CalendarIndex
+from .calendars import N_DAYS, Calendar, CalendarIndex
 from .errors import ClockError, OpenPauseError
 from .limits import Limit, Unit
 
@@ -144,12 +144,10 @@ def require_aware(value: object, what: str) -> datetime:
 def to_local_us(ix: CalendarIndex, value: datetime, what: str = "时间 instant") -> int:
     """Local µs since 2000-01-01 00:00 (local) for an aware datetime."""
     if value.tzinfo is ix.tz and value.__class__ is datetime:
-        # Already in the calendar's zone, whose offset is fixed over the range: the wall time is local time.
-        return (
-            (value.toordinal() - ORDINAL0) * DAY_US
-            + (value.hour * 3600 + value.minute * 60 + value.second) * 1_000_000
-            + value.microsecond
-        )
+        # Already in the calendar's zone (fixed offset over the range): subtracting a datetime with the same
+        # tzinfo is plain wall-clock arithmetic, the fastest exact conversion.
+        delta = value - ix.base
+        return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
     if value.__class__ is not datetime or value.tzinfo is None:
         require_aware(value, what)
     try:
@@ -201,16 +199,14 @@ def prepare_pauses(
     intervals: list[tuple[int, int]] = []
     has_open = False
     tz = ix.tz
+    base = ix.base
     for pause in pauses:
         if pause.__class__ is not Pause:
             pause = Pause(*pause)  # type: ignore[misc]
         value = pause.start
         if value.tzinfo is tz and value.__class__ is datetime:  # to_local_us, inlined: pauses are many
-            start = (
-                (value.toordinal() - ORDINAL0) * DAY_US
-                + (value.hour * 3600 + value.minute * 60 + value.second) * 1_000_000
-                + value.microsecond
-            )
+            delta = value - base
+            start = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
         else:
             start = to_local_us(ix, value, "暂停开始 pause start")
         value_end = pause.end
@@ -224,11 +220,8 @@ def prepare_pauses(
             has_open = True
             end = now_us if now_us > start else start
         elif value_end.tzinfo is tz and value_end.__class__ is datetime:
-            end = (
-                (value_end.toordinal() - ORDINAL0) * DAY_US
-                + (value_end.hour * 3600 + value_end.minute * 60 + value_end.second) * 1_000_000
-                + value_end.microsecond
-            )
+            delta = value_end - base
+            end = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
         else:
             end = to_local_us(ix, value_end, "暂停结束 pause end")
         # Clip to the calendar's range: nothing outside it can move a deadline inside it.

@@ -52,6 +52,14 @@ class ScopedViewSetMixin:
         """Hook for filters and select_related on the already-restricted queryset."""
         return qs
 
+    def get_object(self):
+        """One object through the scope layer: 404 alike for missing and out of scope (the latter audited)."""
+        qs = self.filter_queryset(self.get_queryset())
+        pk = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        obj = scope.access(self.model, self.request.user, pk, qs)
+        self.check_object_permissions(self.request, obj)
+        return obj
+
     def filter_queryset(self, queryset):
         qs = super().filter_queryset(queryset)
         if not getattr(qs, "is_restricted", False):

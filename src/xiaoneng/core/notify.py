@@ -39,15 +39,101 @@ class ConsoleChannel:
         log.info("notify to=%s title=%s", to, title)
 
 
+class FileChannel:
+    """A file backend: one JSON line per message in `path` (default var/outbox/<channel>.jsonl), for machines
+    without a gateway and for operators who forward the outbox themselves."""
+
+    def __init__(self, path: str = "", channel_name: str = "outbox") -> None:
+        from pathlib import Path
+
+        self.path = Path(path) if path else Path(settings.VAR_DIR) / "outbox" / f"{channel_name}.jsonl"
+
+    def send(self, *, to: str, title: str, body: str) -> None:
+        import json
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = {"at": timezone.now().isoformat(), "to": to, "title": title, "body": body}
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+class WebhookError(RuntimeError):
+    pass
+
+
+def _post_json(url: str, payload: dict, timeout: float = 10.0) -> dict:
+    import json
+    import urllib.request
+
+    req = urllib.request.Request(
+        url,
+        data=json.dumps(payload, ensure_ascii=False).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 — the URL is the operator's setting
+        answer = json.loads(resp.read().decode() or "{}")
+    if answer.get("errcode", 0) != 0:
+        raise WebhookError(f"webhook refused: {answer.get('errcode')} {answer.get('errmsg', '')}")
+    return answer
+
+
+class DingTalkRobotChannel:
+    """政务钉钉 / 钉钉 custom robot: JSON `{"msgtype": "text", …}` to the robot URL, signed with
+    HMAC-SHA256(secret, "<timestamp ms>\\n<secret>") as the `timestamp` and `sign` query parameters."""
+
+    def __init__(self, url: str = "", secret: str = "") -> None:
+        self.url, self.secret = url, secret
+
+    def signed_url(self, timestamp_ms: int) -> str:
+        import base64
+        import hashlib
+        import hmac
+        from urllib.parse import quote_plus
+
+        if not self.secret:
+            return self.url
+        digest = hmac.new(
+            self.secret.encode(), f"{timestamp_ms}\n{self.secret}".encode(), hashlib.sha256
+        ).digest()
+        sep = "&" if "?" in self.url else "?"
+        return f"{self.url}{sep}timestamp={timestamp_ms}&sign={quote_plus(base64.b64encode(digest))}"
+
+    def send(self, *, to: str, title: str, body: str) -> None:
+        import time
+
+        payload = {
+            "msgtype": "text",
+            "text": {"content": f"{title}\n{body}".strip()},
+            "at": {"atUserIds": [to]},
+        }
+        _post_json(self.signed_url(int(time.time() * 1000)), payload)
+
+
+class WeComRobotChannel:
+    """企业微信 group robot: JSON `{"msgtype": "text", "text": {"content", "mentioned_list"}}` to the robot URL."""
+
+    def __init__(self, url: str = "") -> None:
+        self.url = url
+
+    def send(self, *, to: str, title: str, body: str) -> None:
+        payload = {"msgtype": "text", "text": {"content": f"{title}\n{body}".strip(), "mentioned_list": [to]}}
+        _post_json(self.url, payload)
+
+
 class EmailChannel:
     def send(self, *, to: str, title: str, body: str) -> None:
         send_mail(title, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False)
 
 
 def channel(name: str) -> Channel:
+    """The adapter configured for `name` (settings.NOTIFY_CHANNELS: class path; NOTIFY_OPTIONS: its options)."""
     if name == "email":
         return EmailChannel()
-    return import_string(settings.NOTIFY_CHANNELS[name])()
+    options = dict(getattr(settings, "NOTIFY_OPTIONS", {}).get(name, {}))
+    cls = import_string(settings.NOTIFY_CHANNELS[name])
+    if cls is FileChannel:
+        options.setdefault("channel_name", name)
+    return cls(**options)
 
 
 def _address(user: Any, name: str) -> str:

@@ -79,8 +79,35 @@ def restrict(qs: models.QuerySet | models.Manager | type[models.Model], user: An
 def access(model: type[M], user: Any, pk: Any, qs: models.QuerySet | None = None) -> M:
     """The object `pk` of `model` if `user` may see it; Http404 otherwise — the same answer for "missing" and
     "not yours", so ids cannot be probed."""
-    base = restrict(qs if qs is not None else model._default_manager.all(), user)
+    if qs is not None and getattr(qs, "is_restricted", False):
+        base = qs
+    else:
+        base = restrict(qs if qs is not None else model._default_manager.all(), user)
     try:
         return base.get(pk=pk)
     except (model.DoesNotExist, ValueError, TypeError):
+        _record_denial(model, user, pk)
         raise Http404 from None
+
+
+def _record_denial(model: type[models.Model], user: Any, pk: Any) -> None:
+    """An id that exists but lies outside the user's scope is a denial worth the audit trail (a probe, or a
+    mistake); a missing id is not. The caller still answers 404 either way."""
+    from django.db import transaction
+
+    from . import audit
+
+    try:
+        exists = model._default_manager.filter(pk=pk).exists()
+    except (ValueError, TypeError):
+        return
+    if exists and getattr(user, "is_authenticated", False):
+        # Its own transaction: the 404 that follows may roll the request's transaction back.
+        with transaction.atomic():
+            audit.record(
+                audit.AuditEventType.ACCESS_DENIED,
+                actor=user,
+                object_type=f"{model._meta.app_label}.{model._meta.model_name}",
+                object_id=str(pk),
+                data={"reason": "out_of_scope"},
+            )

@@ -201,6 +201,18 @@ DEFAULT_FROM_EMAIL = os.environ.get("XIAONENG_FROM_EMAIL", "xiaoneng@localhost")
 NOTIFY_CHANNELS = {
     "sms": os.environ.get("XIAONENG_SMS_BACKEND", "xiaoneng.core.notify.ConsoleChannel"),
     "dingtalk": os.environ.get("XIAONENG_DINGTALK_BACKEND", "xiaoneng.core.notify.ConsoleChannel"),
+    "wecom": os.environ.get("XIAONENG_WECOM_BACKEND", "xiaoneng.core.notify.ConsoleChannel"),
+}
+NOTIFY_OPTIONS = {
+    "dingtalk": {
+        k: v
+        for k, v in {
+            "url": os.environ.get("XIAONENG_DINGTALK_URL", ""),
+            "secret": os.environ.get("XIAONENG_DINGTALK_SECRET", ""),
+        }.items()
+        if v
+    },
+    "wecom": {k: v for k, v in {"url": os.environ.get("XIAONENG_WECOM_URL", "")}.items() if v},
 }
 
 # The scheduler's periodic jobs: name -> (task path, interval seconds).

@@ -170,6 +170,9 @@ def test_sweep_raises_stages_once_and_only_when_due(world, item):
     item.refresh_from_db()
     assert item.stage == Stage.RED
     assert TimelineEvent.objects.filter(item=item, action="stage_changed").count() == 3
+    inbox = list(world.users["liaison"].notifications.order_by("id").values_list("title", flat=True))
+    assert [t[:2] for t in inbox] == ["预警", "黄牌", "红牌"] and "整改东湖区窗口排队问题" in inbox[0]
+    assert not world.users["unit_leader"].notifications.exists()
 
 
 @pytest.mark.django_db

@@ -326,10 +326,43 @@ def _sweep_one(item: WorkItem, now: datetime) -> bool:
         before={"stage": old},
         after={"stage": item.stage},
     )
+    notify_stage(item)
     hook = kind_of(item).on_stage_change
     if hook is not None:
         hook(item, old, item.stage)
     return True
+
+
+STAGE_MESSAGES = {
+    Stage.WARNING: _("预警：%(title)s 将于 %(deadline)s 到期"),
+    Stage.YELLOW: _("黄牌：%(title)s 已逾期（时限 %(deadline)s）"),
+    Stage.RED: _("红牌：%(title)s 严重逾期（时限 %(deadline)s）"),
+}
+
+
+def notify_stage(item: WorkItem) -> None:
+    """Tell the owning unit's liaisons when an item reaches warning, yellow or red (once per item and stage)."""
+    from django.urls import reverse
+
+    from xiaoneng.org.models import User
+    from xiaoneng.org.roles import Role
+
+    from . import notify
+
+    template = STAGE_MESSAGES.get(item.stage)
+    if template is None:
+        return
+    deadline = timezone.localtime(item.deadline).strftime("%Y-%m-%d %H:%M") if item.deadline else ""
+    title = str(template) % {"title": item.title, "deadline": deadline}
+    for user in User.objects.filter(unit_id=item.owner_unit_id, role=Role.LIAISON, is_active=True):
+        notify.notify(
+            user,
+            f"stage:{item.pk}:{item.stage}",
+            title,
+            url=reverse("item_detail", args=[item.pk]),
+            item=item,
+            channels=("sms", "dingtalk"),
+        )
 
 
 def recompute_for_year(year: int, *, region_path: str = "", actor: Any = None) -> int:

@@ -64,7 +64,9 @@ def merged_spans(pauses: Sequence[tuple[datetime, datetime]]) -> list[tuple[date
     return spans
 
 
-def _minus(piece: tuple[datetime, datetime], spans: list[tuple[datetime, datetime]]) -> Iterator[tuple[datetime, datetime]]:
+def _minus(
+    piece: tuple[datetime, datetime], spans: list[tuple[datetime, datetime]]
+) -> Iterator[tuple[datetime, datetime]]:
     start, end = piece
     for a, b in spans:
         if b <= start or a >= end:
@@ -154,7 +156,9 @@ def deadline(
     return t, day
 
 
-def measure(unit: str, start: datetime, t: datetime, pauses: Sequence[tuple[datetime, datetime]]) -> timedelta:
+def measure(
+    unit: str, start: datetime, t: datetime, pauses: Sequence[tuple[datetime, datetime]]
+) -> timedelta:
     """Counted time in ``unit`` from ``start`` to ``t`` (days weigh 24 h each, the start day excluded)."""
     if t <= start:
         return timedelta(0)

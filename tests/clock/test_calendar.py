@@ -158,6 +158,16 @@ def test_dates_outside_the_range_are_refused(cal: Calendar) -> None:
         cal.overlay(holidays=["2100-01-01"])
 
 
+def test_a_calendar_pickles_as_plain_data(cal: Calendar) -> None:
+    import pickle
+
+    local = cal.overlay(holidays=["2026-04-20"])
+    local.is_workday(date(2026, 4, 20))  # builds the index, which is not pickled
+    data = pickle.dumps(local)
+    assert len(data) < 50_000
+    assert pickle.loads(data) == local
+
+
 def test_repr_and_hash(cal: Calendar) -> None:
     assert "2004–2026" in repr(cal)
     assert hash(cal) == hash(Calendar.from_data(**cal.to_data()))

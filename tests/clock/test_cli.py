@@ -50,7 +50,15 @@ def test_a_provisional_deadline_says_so() -> None:
 
 
 def test_an_open_pause_needs_now() -> None:
-    args = ["deadline", "--start", "2026-02-13T10:00+08:00", "--limit", "5wd", "--pause", "2026-02-24T10:00+08:00/"]
+    args = [
+        "deadline",
+        "--start",
+        "2026-02-13T10:00+08:00",
+        "--limit",
+        "5wd",
+        "--pause",
+        "2026-02-24T10:00+08:00/",
+    ]
     refused = clock(*args)
     assert refused.returncode == 2
     assert "pause is still open" in refused.stderr
@@ -64,8 +72,14 @@ def test_an_open_pause_needs_now() -> None:
         (["--start", "2026-02-13T10:00+08:00", "--limit", "5wk"], "unknown limit unit 'wk'"),
         (["--start", "2026-02-13T10:00", "--limit", "5wd"], "is naive"),
         (
-            ["--start", "2026-02-13T10:00+08:00", "--limit", "5wd", "--pause",
-             "2026-02-24T10:00+08:00/2026-02-23T10:00+08:00"],
+            [
+                "--start",
+                "2026-02-13T10:00+08:00",
+                "--limit",
+                "5wd",
+                "--pause",
+                "2026-02-24T10:00+08:00/2026-02-23T10:00+08:00",
+            ],
             "ends (2026-02-23T10:00:00+08:00) before it starts",
         ),
         (["--start", "yesterday", "--limit", "5wd"], "cannot read the start"),
@@ -84,11 +98,18 @@ def test_batch_answers_every_line_in_order() -> None:
     lines = [
         {"start": "2026-02-13T10:00+08:00", "limit": "5wd"},
         {"start": "2026-02-13T10:00", "limit": "5wd"},
-        {"start": "2026-02-13T10:00+08:00", "limit": "5wd",
-         "pauses": [["2026-02-24T10:00+08:00", "2026-02-26T09:00+08:00"]]},
+        {
+            "start": "2026-02-13T10:00+08:00",
+            "limit": "5wd",
+            "pauses": [["2026-02-24T10:00+08:00", "2026-02-26T09:00+08:00"]],
+        },
         {"start": "2026-12-28T10:00+08:00", "limit": "5wd"},
-        {"start": "2026-02-13T10:00+08:00", "limit": "5wd", "pauses": [["2026-02-24T10:00+08:00", None]],
-         "now": "2026-02-26T09:00+08:00"},
+        {
+            "start": "2026-02-13T10:00+08:00",
+            "limit": "5wd",
+            "pauses": [["2026-02-24T10:00+08:00", None]],
+            "now": "2026-02-26T09:00+08:00",
+        },
         {"start": "2026-02-13T10:00+08:00", "limit": "3xx"},
     ]
     text = "\n".join(json.dumps(line) for line in lines) + "\nnot json\n\n"
@@ -113,8 +134,17 @@ def test_a_clean_batch_exits_0() -> None:
 
 def test_stage_command() -> None:
     run = clock(
-        "stage", "--start", "2026-02-13T10:00+08:00", "--limit", "5wd", "--now", "2026-02-27T12:00+08:00",
-        "--warning", "1wd", "--red", "3wd",
+        "stage",
+        "--start",
+        "2026-02-13T10:00+08:00",
+        "--limit",
+        "5wd",
+        "--now",
+        "2026-02-27T12:00+08:00",
+        "--warning",
+        "1wd",
+        "--red",
+        "3wd",
     )
     assert run.returncode == 0, run.stderr
     info = json.loads(run.stdout)
@@ -133,7 +163,9 @@ def test_notice_command_and_a_calendar_file(tmp_path: Path) -> None:
     cal = Calendar.builtin().with_year(2027, [f"2027-02-{d:02d}" for d in range(5, 13)], ["2027-02-20"])
     cal_file = tmp_path / "calendar.json"
     cal_file.write_text(json.dumps(cal.to_data()), encoding="utf-8")
-    run = clock("--calendar", str(cal_file), "deadline", "--start", "2027-02-04T10:00+08:00", "--limit", "5wd")
+    run = clock(
+        "--calendar", str(cal_file), "deadline", "--start", "2027-02-04T10:00+08:00", "--limit", "5wd"
+    )
     assert run.stdout == "2027-02-20T00:00:00+08:00\n"  # Mon 15 … Fri 19, not provisional
 
 

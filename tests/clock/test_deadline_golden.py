@@ -47,7 +47,11 @@ def test_office_close_ends_at_the_close_of_the_last_day(cal: Calendar) -> None:
         ("2023-09-28 10:00", "1wd", "2023-10-07"),
         ("2023-09-28 10:00", "2wd", "2023-10-08"),
         ("2023-09-28 10:00", "3wd", "2023-10-09"),
-        ("2023-09-29 10:00", "1wd", "2023-10-07"),  # started on a holiday: the first working day after is day 1
+        (
+            "2023-09-29 10:00",
+            "1wd",
+            "2023-10-07",
+        ),  # started on a holiday: the first working day after is day 1
         ("2023-10-03 15:00", "1wd", "2023-10-07"),
         ("2023-10-07 10:00", "1wd", "2023-10-08"),  # started on a 调休 Saturday, a working day
     ],
@@ -205,7 +209,9 @@ def test_start_in_another_time_zone_is_the_same_instant(cal: Calendar) -> None:
 
 
 def test_limit_objects_and_strings_are_the_same(cal: Calendar) -> None:
-    assert deadline(cal, at("2026-02-13 10:00"), Limit(5, Unit.WORKDAYS)) == deadline(cal, at("2026-02-13 10:00"), "5wd")
+    assert deadline(cal, at("2026-02-13 10:00"), Limit(5, Unit.WORKDAYS)) == deadline(
+        cal, at("2026-02-13 10:00"), "5wd"
+    )
 
 
 def test_naive_datetimes_are_refused(cal: Calendar) -> None:
@@ -215,7 +221,11 @@ def test_naive_datetimes_are_refused(cal: Calendar) -> None:
     with pytest.raises(ValueError, match="naive"):
         Pause(datetime(2026, 2, 13, 10), at("2026-02-14 10:00"))
     with pytest.raises(ClockError, match="naive"):
-        deadline(cal, at("2026-02-13 10:00"), "5wd", [Pause(at("2026-02-14 10:00"))], now=datetime(2026, 3, 1))
+        deadline(
+            cal, at("2026-02-13 10:00"), "5wd", [Pause(at("2026-02-14 10:00"))], now=datetime(2026, 3, 1)
+        )
+    with pytest.raises(ClockError, match="naive"):
+        deadline(cal, at("2026-02-13 10:00"), "5wd", now=datetime(2026, 3, 1))
 
 
 def test_a_pause_ending_before_it_starts_is_refused() -> None:

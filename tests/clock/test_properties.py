@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+import random
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
 
 import numpy as np
+import numpy.typing as npt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -41,8 +44,12 @@ def instants(draw: st.DrawFn, lo: int = FIRST, hi: int = LAST) -> int:
     return t - (t + 8 * 3600) % grain
 
 
+Case = tuple[int, ref.RefLimit, list[ref.RefLimit], list[tuple[int, int]], bool]
+"""(start epoch s, limit, extensions, pauses as epoch-second pairs, office_close)"""
+
+
 @st.composite
-def cases(draw: st.DrawFn) -> tuple[int, ref.RefLimit, list[ref.RefLimit], list[tuple[int, int]], bool]:
+def cases(draw: st.DrawFn) -> Case:
     start = draw(instants())
     limit = draw(limits())
     extensions = draw(st.lists(limits(), max_size=2))
@@ -58,31 +65,22 @@ def dt(t: int) -> datetime:
     return datetime.fromtimestamp(t, SH)
 
 
-def engine_deadline(case: tuple[int, ref.RefLimit, list[ref.RefLimit], list[tuple[int, int]], bool]) -> datetime:
-    start, limit, extensions, pauses, office_close = case
-    d = deadline(
-        CAL,
-        dt(start),
-        f"{limit.amount}{limit.unit}",
-        [Pause(dt(a), dt(b)) for a, b in pauses],
-        [f"{e.amount}{e.unit}" for e in extensions],
-        office_close,
-    )
-    return d.at
+# The engine takes instants in any zone: Beijing (its own, the fast path), UTC (what Django hands out) or other.
+zones = st.sampled_from([SH, UTC, timezone(timedelta(hours=-5)), ZoneInfo("Asia/Urumqi")])
 
 
 @PROFILE
-@given(cases())
-def test_scalar_matches_the_day_stepping_reference(case: tuple) -> None:  # type: ignore[type-arg]
+@given(cases(), zones)
+def test_scalar_matches_the_day_stepping_reference(case: Case, zone: tzinfo) -> None:
     start, limit, extensions, pauses, office_close = case
     expected, last_day = ref.deadline(
         dt(start), [limit, *extensions], [(dt(a), dt(b)) for a, b in pauses], office_close
     )
     d = deadline(
         CAL,
-        dt(start),
+        dt(start).astimezone(zone),
         Limit(limit.amount, Unit(limit.unit)),
-        [Pause(dt(a), dt(b)) for a, b in pauses],
+        [Pause(dt(a).astimezone(zone), dt(b).astimezone(zone)) for a, b in pauses],
         [Limit(e.amount, Unit(e.unit)) for e in extensions],
         office_close,
     )
@@ -98,22 +96,37 @@ def test_scalar_matches_the_day_stepping_reference(case: tuple) -> None:  # type
     st.integers(FIRST, LAST),
     st.integers(0, 999_999),
     limits(),
-    st.lists(st.tuples(st.integers(-3 * DAY, 20 * DAY), st.integers(0, 5 * DAY), st.integers(0, 999_999)), max_size=3),
+    st.lists(
+        st.tuples(st.integers(-3 * DAY, 20 * DAY), st.integers(0, 5 * DAY), st.integers(0, 999_999)),
+        max_size=3,
+    ),
 )
-def test_microseconds_are_kept_exactly(start: int, micro: int, limit: ref.RefLimit, raw_pauses: list) -> None:  # type: ignore[type-arg]
+def test_microseconds_are_kept_exactly(
+    start: int, micro: int, limit: ref.RefLimit, raw_pauses: list[tuple[int, int, int]]
+) -> None:
     begin = dt(start) + timedelta(microseconds=micro)
-    pauses = [(begin + timedelta(seconds=a), begin + timedelta(seconds=a + n, microseconds=u)) for a, n, u in raw_pauses]
+    pauses = [
+        (begin + timedelta(seconds=a), begin + timedelta(seconds=a + n, microseconds=u))
+        for a, n, u in raw_pauses
+    ]
     expected, _ = ref.deadline(begin, [limit], pauses)
-    assert deadline(CAL, begin, f"{limit.amount}{limit.unit}", [Pause(a, b) for a, b in pauses]).at == expected
+    assert (
+        deadline(CAL, begin, f"{limit.amount}{limit.unit}", [Pause(a, b) for a, b in pauses]).at == expected
+    )
 
 
 @settings(max_examples=max(EXAMPLES // 3, 50), deadline=None)
 @given(st.lists(cases(), min_size=1, max_size=40))
-def test_bulk_matches_scalar(batch: list) -> None:  # type: ignore[type-arg]
+def test_bulk_matches_scalar(batch: list[Case]) -> None:
     starts = np.array([c[0] for c in batch], dtype=np.int64)
     amounts = np.array([c[1].amount for c in batch])
     codes = np.array([Unit(c[1].unit).code for c in batch])
-    p_index, p_start, p_end, e_index, e_amount, e_unit = [], [], [], [], [], []
+    p_index: list[int] = []
+    p_start: list[int] = []
+    p_end: list[int] = []
+    e_index: list[int] = []
+    e_amount: list[int] = []
+    e_unit: list[str] = []
     for i, (_, _, extensions, pauses, _) in enumerate(batch):
         for a, b in pauses:
             p_index.append(i)
@@ -152,7 +165,7 @@ def test_bulk_matches_scalar(batch: list) -> None:  # type: ignore[type-arg]
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(cases(), min_size=1, max_size=30), st.randoms(use_true_random=False))
-def test_bulk_accepts_pauses_in_any_order(batch: list, rnd) -> None:  # type: ignore[no-untyped-def, type-arg]
+def test_bulk_accepts_pauses_in_any_order(batch: list[Case], rnd: random.Random) -> None:
     rows = [(i, a, b) for i, c in enumerate(batch) for a, b in c[3]]
     shuffled = rows[:]
     rnd.shuffle(shuffled)
@@ -163,7 +176,7 @@ def test_bulk_accepts_pauses_in_any_order(batch: list, rnd) -> None:  # type: ig
         np.array([c[1].unit for c in batch]),
     )
 
-    def run(items: list[tuple[int, int, int]]) -> np.ndarray:  # type: ignore[type-arg]
+    def run(items: list[tuple[int, int, int]]) -> npt.NDArray[np.int64]:
         arrays = [np.array([r[k] for r in items], dtype=np.int64) for k in range(3)]
         return bulk_deadlines(*args, pause_index=arrays[0], pause_starts=arrays[1], pause_ends=arrays[2])[0]
 

@@ -21,7 +21,12 @@ def test_importing_the_clock_loads_no_django() -> None:
         " ('django', 'chinese_calendar', 'hypothesis', 'rest_framework'))))\n"
     )
     run = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env={"PYTHONPATH": SRC}, timeout=60, check=True
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": SRC},
+        timeout=60,
+        check=True,
     )
     assert json.loads(run.stdout) == []
 

@@ -88,7 +88,12 @@ def test_while_paused_the_stage_is_frozen_and_there_is_no_next_change() -> None:
     assert info.next_change is None
     assert info.elapsed == stage_at(CAL, START, "5wd", at("2026-03-05 10:00"), POLICY, pauses).elapsed
     resumed = stage_at(
-        CAL, START, "5wd", at("2026-03-10 10:00"), POLICY, [Pause(at("2026-02-24 10:00"), at("2026-03-10 10:00"))]
+        CAL,
+        START,
+        "5wd",
+        at("2026-03-10 10:00"),
+        POLICY,
+        [Pause(at("2026-02-24 10:00"), at("2026-03-10 10:00"))],
     )
     assert resumed.paused is False
     assert resumed.deadline == info.deadline
@@ -105,7 +110,9 @@ def test_pauses_after_now_are_not_known_yet() -> None:
 def test_a_provisional_deadline_gives_a_provisional_stage() -> None:
     info = stage_at(CAL, at("2026-12-28 10:00"), "5wd", at("2026-12-29 10:00"), POLICY)
     assert info.provisional is True
-    red_in_2027 = stage_at(CAL, at("2026-12-10 10:00"), "5wd", at("2026-12-11 10:00"), StagePolicy(red="20wd"))
+    red_in_2027 = stage_at(
+        CAL, at("2026-12-10 10:00"), "5wd", at("2026-12-11 10:00"), StagePolicy(red="20wd")
+    )
     assert red_in_2027.provisional is True  # the deadline is known, the red boundary is not
 
 
@@ -119,7 +126,8 @@ def test_policy_parsing() -> None:
         StagePolicy(warning="120%")
     with pytest.raises(ClockError, match="unknown limit unit"):
         StagePolicy(red="3weeks")
-    assert Stage.RED == "red"
+    assert Stage("red") is Stage.RED
+    assert f"{Stage.RED}" == "red"
     assert Stage.YELLOW.label_zh == "黄牌"
 
 
@@ -149,8 +157,12 @@ def dt(t: int) -> datetime:
     return datetime.fromtimestamp(t, SH)
 
 
+Item = tuple[int, str, int, list[tuple[int, int]], StagePolicy]
+"""(start epoch s, limit, now epoch s, pauses as epoch-second pairs, policy)"""
+
+
 @st.composite
-def items(draw: st.DrawFn) -> tuple:  # type: ignore[type-arg]
+def items(draw: st.DrawFn) -> Item:
     start = draw(st.integers(FIRST, LAST))
     start -= (start + 8 * 3600) % draw(st.sampled_from([1, 3600, DAY]))
     unit = draw(st.sampled_from(["wd", "d", "wh", "h"]))
@@ -165,7 +177,9 @@ def items(draw: st.DrawFn) -> tuple:  # type: ignore[type-arg]
     return start, f"{amount}{unit}", now, pauses, policy
 
 
-def reference_stage(start: datetime, limit: str, now: datetime, pauses: list, policy: StagePolicy) -> Stage:  # type: ignore[type-arg]
+def reference_stage(
+    start: datetime, limit: str, now: datetime, pauses: list[tuple[datetime, datetime]], policy: StagePolicy
+) -> Stage:
     """The definition, computed naively: remaining ≤ warning → warning; now ≥ deadline → yellow;
     counted time past the deadline ≥ red → red."""
     known = [(a, min(b, now)) for a, b in pauses if a <= now]
@@ -193,14 +207,18 @@ def reference_stage(start: datetime, limit: str, now: datetime, pauses: list, po
         total = ref.measure(lim.unit.value, start, t_end, known)
         micro = total // timedelta(microseconds=1)
         threshold = timedelta(microseconds=micro - int(micro * warning))
-        if (now >= start) if threshold <= timedelta(0) else ref.measure(lim.unit.value, start, now, known) >= threshold:
+        if (
+            (now >= start)
+            if threshold <= timedelta(0)
+            else ref.measure(lim.unit.value, start, now, known) >= threshold
+        ):
             return Stage.WARNING
     return Stage.NORMAL
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(items())
-def test_stage_matches_its_naive_definition(item: tuple) -> None:  # type: ignore[type-arg]
+def test_stage_matches_its_naive_definition(item: Item) -> None:
     start, limit, now, pauses, policy = item
     info = stage_at(CAL, dt(start), limit, dt(now), policy, [Pause(dt(a), dt(b)) for a, b in pauses])
     expected = reference_stage(dt(start), limit, dt(now), [(dt(a), dt(b)) for a, b in pauses], policy)
@@ -213,7 +231,7 @@ def test_stage_matches_its_naive_definition(item: tuple) -> None:  # type: ignor
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(items())
-def test_next_change_is_exactly_where_the_stage_changes(item: tuple) -> None:  # type: ignore[type-arg]
+def test_next_change_is_exactly_where_the_stage_changes(item: Item) -> None:
     start, limit, now, pauses, policy = item
     closed = [Pause(dt(a), dt(b)) for a, b in pauses if b <= now]  # the future holds no new pauses
     info = stage_at(CAL, dt(start), limit, dt(now), policy, closed)
@@ -230,7 +248,7 @@ def test_next_change_is_exactly_where_the_stage_changes(item: tuple) -> None:  #
 
 @settings(max_examples=EXAMPLES // 2, deadline=None)
 @given(items())
-def test_remaining_reaches_zero_at_the_deadline(item: tuple) -> None:  # type: ignore[type-arg]
+def test_remaining_reaches_zero_at_the_deadline(item: Item) -> None:
     start, limit, _, pauses, _ = item
     closed = [Pause(dt(a), dt(b)) for a, b in pauses]
     d = deadline(CAL, dt(start), limit, closed)

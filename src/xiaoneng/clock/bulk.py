@@ -63,8 +63,8 @@ def unit_codes(units: ArrayLike) -> CodeArray:
 
 @dataclass(slots=True)
 class _Rounds:
-    """Merged pauses laid out by round: ``rows[j]``, ``a[j]``, ``b[j]`` are each row's j-th merged half-open
-    interval ``[a, b)`` (rows with fewer pauses are absent from the later rounds)."""
+    """Merged pauses laid out by round: ``rows[j]``, ``a[j]``, ``b[j]`` are each row's j-th half-open
+    interval ``[a, b)`` (sorted, disjoint; rows with fewer pauses are absent from the later rounds)."""
 
     rows: list[IntArray]
     a: list[IntArray]
@@ -73,11 +73,10 @@ class _Rounds:
     @classmethod
     def merge(cls, rows: IntArray, a: IntArray, b: IntArray) -> _Rounds:
         """Merge intervals sorted by (row, a) that overlap or touch, as the scalar path does."""
-        out = cls([], [], [])
         if a.size == 0:
-            return out
+            return cls([], [], [])
         same_row = rows[1:] == rows[:-1]
-        if (same_row & (a[1:] <= b[:-1])).any():  # some overlap: merge (rare in practice)
+        if (same_row & (a[1:] <= b[:-1])).any():  # some overlap: merge
             running = np.maximum.accumulate(rows * _KEY + b)
             new = np.empty(a.size, dtype=np.bool_)
             new[0] = True
@@ -88,23 +87,29 @@ class _Rounds:
             lasts[-1] = a.size - 1
             rows, a = rows[firsts], a[firsts]
             b = running[lasts] - rows * _KEY
-            same_row = rows[1:] == rows[:-1]
-        # round = position of an interval within its row
-        position = np.arange(rows.size, dtype=np.int64)
-        row_start = np.empty(rows.size, dtype=np.int64)
-        row_start[0] = 0
-        np.multiply(position[1:], ~same_row, out=row_start[1:])
-        rounds = position - np.maximum.accumulate(row_start)
-        top = int(rounds.max())
-        if top < 8:
-            groups = [np.flatnonzero(rounds == j) for j in range(top + 1)]
-        else:
-            order = np.argsort(rounds, kind="stable")
-            groups = np.split(order, np.cumsum(np.bincount(rounds))[:-1])
-        for sel in groups:
+        return cls.layout(rows, a, b)
+
+    @classmethod
+    def layout(cls, rows: IntArray, a: IntArray, b: IntArray) -> _Rounds:
+        """Split disjoint intervals sorted by (row, a) into rounds."""
+        out = cls([], [], [])
+        if a.size == 0:
+            return out
+        run_start = np.empty(rows.size, dtype=np.bool_)
+        run_start[0] = True
+        np.not_equal(rows[1:], rows[:-1], out=run_start[1:])
+        firsts = np.flatnonzero(run_start)  # each row's first interval
+        counts = np.diff(firsts, append=rows.size)  # intervals per row
+        j = 0
+        while firsts.size:
+            sel = firsts + j if j else firsts
             out.rows.append(rows[sel])
             out.a.append(a[sel])
             out.b.append(b[sel])
+            j += 1
+            more = np.flatnonzero(counts > j)
+            if more.size < firsts.size:
+                firsts, counts = firsts[more], counts[more]
         return out
 
 
@@ -153,9 +158,9 @@ def _prepare_pauses(
         np.clip(ps, 0, _LAST_S, out=ps)
         np.clip(pe, 0, _LAST_S, out=pe)
     if rows.size > 1:
-        key = rows * _KEY + ps
-        if (key[1:] < key[:-1]).any():
-            order = np.argsort(key, kind="stable")
+        same_row = rows[1:] == rows[:-1]
+        if (rows[1:] < rows[:-1]).any() or (same_row & (ps[1:] < ps[:-1])).any():
+            order = np.argsort(rows * _KEY + ps, kind="stable")
             rows, ps, pe = rows[order], ps[order], pe[order]
     sel = np.flatnonzero((pe > ps) & need_spans[rows])
     spans = _Rounds.merge(rows[sel], ps[sel], pe[sel])
@@ -211,14 +216,15 @@ class _Bulk:
 
     def step(self, rows: IntArray | None, amount: IntArray, unit: CodeArray) -> None:
         """Advance ``rows`` (None: all rows) by one limit each (``amount``, ``unit`` per row of ``rows``)."""
+        # For the pause rounds, which are laid out by row: each row's unit (-1: not in this step) and amount.
         rounds_units: tuple[list[CodeArray], list[CodeArray]] = ([], [])
         amount_by_row = amount
         if self.pauses is not None:
-            current = np.full(self.day.size, -1, dtype=np.int8) if rows is not None else unit
+            current = unit
             if rows is not None:
+                current = np.full(self.day.size, -1, dtype=np.int8)
                 current[rows] = unit
-            amount_by_row = amount if rows is None else np.zeros(self.day.size, dtype=np.int64)
-            if rows is not None:
+                amount_by_row = np.zeros(self.day.size, dtype=np.int64)
                 amount_by_row[rows] = amount
             rounds_units = (
                 [current[r] for r in self.pauses.days.rows],
@@ -266,8 +272,12 @@ class _Bulk:
         self, r: IntArray, n: IntArray, rp: IntArray | None, amount_by_row: IntArray, units: list[CodeArray]
     ) -> None:
         count, workdays = self.count, self.workdays
-        positive = (n > 0).astype(np.int64)
-        new_day = workdays[count[self.day[r] + positive] + n - positive]
+        positive = n > 0
+        rank = count[self.day[r] + positive]  # 0wd: the first working day on or after the start day
+        rank += n
+        rank -= positive
+        new_day = workdays[rank]
+        paused_day = None
         if rp is not None and self.pauses is not None:
             n_p = amount_by_row[rp]
             pos_p = (n_p > 0).astype(np.int64)
@@ -280,19 +290,26 @@ class _Bulk:
                 hit = (b > a) & (workdays[rank] >= a)
                 self.scratch[rows] = rank + (count[b] - count[a]) * hit
             paused_day = workdays[self.scratch[rp]]
-            self.day[r] = new_day
+        self._set_days(r, new_day, rp, paused_day)
+
+    def _set_days(
+        self, r: IntArray, new_day: IntArray, rp: IntArray | None, paused_day: IntArray | None
+    ) -> None:
+        self.day[r] = new_day
+        new_day += 1
+        new_day *= DAY_S
+        self.t[r] = new_day
+        if rp is not None and paused_day is not None:
             self.day[rp] = paused_day
-        else:
-            self.day[r] = new_day
-        self.t[r] = (self.day[r] + 1) * DAY_S
+            self.t[rp] = (paused_day + 1) * DAY_S
 
     def _days(
         self, r: IntArray, n: IntArray, rp: IntArray | None, amount_by_row: IntArray, units: list[CodeArray]
     ) -> None:
         count, workdays = self.count, self.workdays
-        new_day = workdays[
-            count[self.day[r] + n]
-        ]  # 民法典 art. 203: a rest day moves the end to a working day
+        # 民法典 art. 203: a rest day moves the end to the next working day
+        new_day = workdays[count[self.day[r] + n]]
+        paused_day = None
         if rp is not None and self.pauses is not None:
             mine = self._rounds(self.pauses.days, units, _D)
             start = self.day[rp]
@@ -309,11 +326,7 @@ class _Bulk:
                 inside = (a <= x) & (x < b)
                 self.scratch[rows] = np.where(inside, workdays[count[b]], x)
             paused_day = self.scratch[rp]
-            self.day[r] = new_day
-            self.day[rp] = paused_day
-        else:
-            self.day[r] = new_day
-        self.t[r] = (self.day[r] + 1) * DAY_S
+        self._set_days(r, new_day, rp, paused_day)
 
     def _hours(
         self,
@@ -404,7 +417,7 @@ def bulk_deadlines(
     uses_calendar = unit != _H
     needs_days = unit <= _D
     needs_spans = ~needs_days
-    for _, ext_rows, _, ext_unit in extensions:
+    for ext_rows, _, ext_unit in extensions:
         last_unit[ext_rows] = ext_unit
         uses_calendar[ext_rows] |= ext_unit != _H
         needs_days[ext_rows] |= ext_unit <= _D
@@ -418,7 +431,7 @@ def bulk_deadlines(
     state = _Bulk(ix, day, t, pauses)
     try:
         state.step(None, amount, unit)
-        for _, ext_rows, ext_amount, ext_unit in extensions:
+        for ext_rows, ext_amount, ext_unit in extensions:
             state.step(ext_rows, ext_amount, ext_unit)
         t = state.t
         close = np.asarray(office_close, dtype=np.bool_)
@@ -439,8 +452,8 @@ def bulk_deadlines(
 
 def _extensions(
     n_rows: int, index: ArrayLike | None, amounts: ArrayLike | None, units: ArrayLike | None
-) -> list[tuple[int, IntArray, IntArray, CodeArray]]:
-    """Extensions as rounds: (j, rows, amounts, units) for each row's j-th extension."""
+) -> list[tuple[IntArray, IntArray, CodeArray]]:
+    """Extensions as rounds: (rows, amounts, units) of each row's j-th extension, for j = 0, 1, …."""
     if index is None:
         return []
     if amounts is None or units is None:
@@ -465,5 +478,5 @@ def _extensions(
     out = []
     for j in range(int(count.max())):
         sel = np.flatnonzero(rank == j)
-        out.append((j, rows[sel], amount[sel], unit[sel]))
+        out.append((rows[sel], amount[sel], unit[sel]))
     return out

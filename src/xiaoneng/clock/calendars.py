@@ -49,7 +49,7 @@ DAY_S = 86_400
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
 DateLike = date | str
-YearData = Mapping[str, Iterable[DateLike]]
+YearData = Mapping[str, Any]  # {"holidays": [dates], "workdays": [dates]}; checked at run time
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,7 +314,7 @@ class Calendar:
     @classmethod
     def from_data(
         cls,
-        years: Mapping[int, YearData] | Mapping[str, YearData],
+        years: Mapping[Any, YearData],
         *,
         office_hours: Iterable[Sequence[str]] = DEFAULT_OFFICE_HOURS,
         tz: str = DEFAULT_TZ,
@@ -473,6 +473,10 @@ class Calendar:
     def __hash__(self) -> int:
         return hash(self.fingerprint)
 
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        """Pickle as plain data (for a cache); the arrays are rebuilt on first use."""
+        return (_from_plain_data, (self.to_data(),))
+
     def __repr__(self) -> str:
         years = self.known_years
         known = f"{years[0]}–{years[-1]}" if years else "none"
@@ -513,6 +517,10 @@ class Calendar:
         for day in self._local_workdays:
             work[day.toordinal() - ORDINAL0] = True
         return CalendarIndex(work, unknown, self._tz, self._offset_s, self._office_s)
+
+
+def _from_plain_data(data: dict[str, Any]) -> Calendar:
+    return Calendar.from_data(**data)
 
 
 @lru_cache(maxsize=1)

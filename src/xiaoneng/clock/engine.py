@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
-from .calendars import N_DAYS, Calendar, CalendarIndex
+from .calendars import N_DAYS, ORDINAL0, Calendar, CalendarIndex
 from .errors import ClockError, OpenPauseError
 from .limits import Limit, Unit
 
@@ -48,6 +48,7 @@ HOUR_US = 3_600_000_000
 _EPOCH0 = datetime(2000, 1, 1, tzinfo=UTC)
 _ONE_US = timedelta(microseconds=1)
 _LAST_US = (N_DAYS - 1) * DAY_US
+_LAST_DAY = N_DAYS - 1
 _LAST_START_US = (N_DAYS - 1) * DAY_US  # a start must leave at least its next day inside the range
 _WD = Unit.WORKDAYS
 _D = Unit.DAYS
@@ -148,6 +149,9 @@ def to_local_us(ix: CalendarIndex, value: datetime, what: str = "时间 instant"
         # tzinfo is plain wall-clock arithmetic, the fastest exact conversion.
         delta = value - ix.base
         return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    if value.tzinfo is UTC and value.__class__ is datetime:  # what Django hands out (USE_TZ = True)
+        delta = value - _EPOCH0
+        return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds + ix.offset_us
     if value.__class__ is not datetime or value.tzinfo is None:
         require_aware(value, what)
     try:
@@ -160,14 +164,11 @@ def to_local_us(ix: CalendarIndex, value: datetime, what: str = "时间 instant"
 def from_local_us(ix: CalendarIndex, local_us: int) -> datetime:
     """The aware datetime (in the calendar's zone) of a local µs instant; midnights come from a cache."""
     day, rest = divmod(local_us, DAY_US)
-    if rest == 0:
-        cached = ix.midnights.get(day)
-        if cached is None:
-            cached = ix.midnights[day] = datetime.fromtimestamp(day * 86_400 + ix.epoch_shift_s, ix.tz)
-        return cached
-    seconds, micro = divmod(local_us, 1_000_000)
-    value = datetime.fromtimestamp(seconds + ix.epoch_shift_s, ix.tz)
-    return value.replace(microsecond=micro) if micro else value
+    midnight = ix.midnights.get(day)
+    if midnight is None:
+        midnight = ix.midnights[day] = datetime.fromtimestamp(day * 86_400 + ix.epoch_shift_s, ix.tz)
+    # Wall-clock arithmetic on an aware datetime; exact because the zone's offset is fixed over the range.
+    return midnight + timedelta(microseconds=rest) if rest else midnight
 
 
 def check_in_range(local_us: int, what: str) -> None:
@@ -195,22 +196,35 @@ def prepare_pauses(
     want_days: bool = True,
     want_spans: bool = True,
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]], bool]:
-    """Merged pause day ranges and instant spans (only those wanted). Open pauses end at ``now_us``."""
-    intervals: list[tuple[int, int]] = []
+    """Merged pause day ranges and instant spans (only those wanted). Open pauses end at ``now_us``.
+
+    Day ranges are ``[suspension day, resumption day)``; nothing outside the calendar's range can move a
+    deadline inside it, so everything is clipped to the range.
+    """
+    day_list: list[tuple[int, int]] = []
+    span_list: list[tuple[int, int]] = []
     has_open = False
     tz = ix.tz
-    base = ix.base
     for pause in pauses:
         if pause.__class__ is not Pause:
             pause = Pause(*pause)  # type: ignore[misc]
-        value = pause.start
-        if value.tzinfo is tz and value.__class__ is datetime:  # to_local_us, inlined: pauses are many
-            delta = value - base
-            start = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-        else:
-            start = to_local_us(ix, value, "暂停开始 pause start")
-        value_end = pause.end
-        if value_end is None:
+        start_dt = pause.start
+        end_dt = pause.end
+        if (
+            not want_spans
+            and end_dt is not None
+            and start_dt.tzinfo is tz
+            and end_dt.tzinfo is tz
+            and start_dt.__class__ is datetime
+            and end_dt.__class__ is datetime
+        ):  # day ranges only, already in local time: the dates are all we need
+            a = start_dt.toordinal() - ORDINAL0
+            b = end_dt.toordinal() - ORDINAL0
+            if b > a:
+                day_list.append((a if a > 0 else 0, b if b < _LAST_DAY else _LAST_DAY))
+            continue
+        start = to_local_us(ix, start_dt, "暂停开始 pause start")
+        if end_dt is None:
             if now_us is None:
                 raise OpenPauseError(
                     "暂停尚未结束，期限未定；请传入 now，按此刻恢复计算",
@@ -219,32 +233,22 @@ def prepare_pauses(
                 )
             has_open = True
             end = now_us if now_us > start else start
-        elif value_end.tzinfo is tz and value_end.__class__ is datetime:
-            delta = value_end - base
-            end = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
         else:
-            end = to_local_us(ix, value_end, "暂停结束 pause end")
-        # Clip to the calendar's range: nothing outside it can move a deadline inside it.
+            end = to_local_us(ix, end_dt, "暂停结束 pause end")
         if start < 0 or end > _LAST_US:
             start = min(max(start, 0), _LAST_US)
             end = min(max(end, 0), _LAST_US)
-        if end > start:
-            intervals.append((start, end))
-    if len(intervals) > 1:
-        intervals.sort()
-    days: list[tuple[int, int]] = []
-    if want_days:
-        for a, b in intervals:
-            a //= DAY_US
-            b //= DAY_US
-            if b > a:
-                if days and a <= days[-1][1]:
-                    if b > days[-1][1]:
-                        days[-1] = (days[-1][0], b)
-                else:
-                    days.append((a, b))
-    spans = (merge(intervals) if len(intervals) > 1 else intervals) if want_spans else []
-    return days, spans, has_open
+        if want_days and end // DAY_US > start // DAY_US:
+            day_list.append((start // DAY_US, end // DAY_US))
+        if want_spans and end > start:
+            span_list.append((start, end))
+    if len(day_list) > 1:
+        day_list.sort()
+        day_list = merge(day_list)
+    if len(span_list) > 1:
+        span_list.sort()
+        span_list = merge(span_list)
+    return day_list, span_list, has_open
 
 
 def merge(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -497,14 +501,18 @@ def deadline(
     ix = cal.index
     if limit.__class__ is not Limit:
         limit = Limit.parse(limit)
-    s0 = to_local_us(ix, start, "开始时间 start")
+    if start.tzinfo is ix.tz and start.__class__ is datetime:  # to_local_us, inlined
+        delta = start - ix.base
+        s0 = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    else:
+        s0 = to_local_us(ix, start, "开始时间 start")
     if not DAY_US <= s0 < _LAST_START_US:
         check_in_range(s0, "开始时间 start")
     paused = False
     days: DayRanges = ()
     spans: Spans = ()
+    now_us = None if now is None else to_local_us(ix, now, "当前时间 now")
     if pauses:
-        now_us = None if now is None else to_local_us(ix, now, "当前时间 now")
         if extensions:
             days, spans, paused = prepare_pauses(ix, pauses, now_us)
         else:
@@ -520,11 +528,17 @@ def deadline(
             unit = limit.unit
             n = limit.amount
             if unit is _WD:
-                day = nth_workday(ix, k0, n, days) if n else nth_workday(ix, k0 - 1, 1, days)
+                if days:
+                    day = nth_workday(ix, k0, n, days) if n else nth_workday(ix, k0 - 1, 1, days)
+                else:  # nth_workday without pauses, inlined
+                    day = ix.workdays_l[ix.count_before_l[k0 + 1] + n - 1 if n else ix.count_before_l[k0]]
                 t = day * DAY_US + ix.close_us if office_close else (day + 1) * DAY_US
             elif unit is _D:
                 day = roll_to_workday(ix, nth_day(k0, n, days) if n else k0, days)
                 t = day * DAY_US + ix.close_us if office_close else (day + 1) * DAY_US
+            elif unit is _H and not spans:
+                t = s0 + n * HOUR_US
+                day = (t - 1) // DAY_US
             else:
                 t = hours_end(ix, unit is _WH, s0, n * HOUR_US, spans) if n else s0
                 day = (t - 1) // DAY_US

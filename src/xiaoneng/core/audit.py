@@ -42,6 +42,9 @@ class AuditEventType(IntEnum):
     USER_CREATED = 200
     ROLE_CHANGED = 201
     USER_DEACTIVATED = 202
+    USER_ACTIVATED = 203
+    PASSWORD_RESET = 204
+    USER_UNLOCKED = 205
     # 300–399 access to sensitive data and denials
     SENSITIVE_VIEWED = 300
     ACCESS_DENIED = 301
@@ -72,6 +75,9 @@ LABELS: dict[AuditEventType, Any] = {
     AuditEventType.USER_CREATED: _("创建账号"),
     AuditEventType.ROLE_CHANGED: _("角色变更"),
     AuditEventType.USER_DEACTIVATED: _("停用账号"),
+    AuditEventType.USER_ACTIVATED: _("启用账号"),
+    AuditEventType.PASSWORD_RESET: _("重置密码"),
+    AuditEventType.USER_UNLOCKED: _("解除锁定"),
     AuditEventType.SENSITIVE_VIEWED: _("查看敏感信息"),
     AuditEventType.ACCESS_DENIED: _("拒绝访问"),
     AuditEventType.IMPORTED: _("导入"),

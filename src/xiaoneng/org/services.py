@@ -88,3 +88,64 @@ def set_role(*, actor: Any, user: User, role: str) -> User:
     user.save(update_fields=["role"])
     audit.record(AuditEventType.ROLE_CHANGED, actor=actor, obj=user, data={"from": old, "to": role})
     return user
+
+
+def _require_secadmin(actor: Any) -> None:
+    if getattr(actor, "role", None) != Role.SECADMIN:
+        raise PermissionError(
+            _("只有安全管理员可以管理账号 (only the security administrator manages accounts)")
+        )
+
+
+def temporary_password() -> str:
+    """A one-time password that satisfies the policy; the holder must change it at first login."""
+    import secrets
+    import string
+
+    alphabet = string.ascii_letters + string.digits
+    core = "".join(secrets.choice(alphabet) for _ in range(12))
+    return f"Xn{core}#{secrets.randbelow(10)}"
+
+
+@transaction.atomic
+def set_active(*, actor: Any, user: User, active: bool) -> User:
+    """Deactivate (离岗、调出) or reactivate an account; its sessions end at the next request when deactivated."""
+    _require_secadmin(actor)
+    if actor.pk == user.pk:
+        raise ValidationError(_("不能停用自己的账号 (you cannot deactivate your own account)"))
+    if active:
+        conflict = three_admin_conflict(user.person, user.role, exclude_user=user)
+        if conflict:
+            raise ValidationError(conflict)
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    audit.record(
+        AuditEventType.USER_ACTIVATED if active else AuditEventType.USER_DEACTIVATED,
+        actor=actor,
+        obj=user,
+        data={"username": user.username},
+    )
+    return user
+
+
+@transaction.atomic
+def reset_password(*, actor: Any, user: User) -> str:
+    """A new one-time password, shown once to the security administrator; the holder must change it."""
+    _require_secadmin(actor)
+    password = temporary_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    audit.record(AuditEventType.PASSWORD_RESET, actor=actor, obj=user, data={"username": user.username})
+    return password
+
+
+@transaction.atomic
+def unlock(*, actor: Any, user: User) -> int:
+    """Lift a login lockout before its cool-off ends."""
+    from axes.utils import reset
+
+    _require_secadmin(actor)
+    count = reset(username=user.username)
+    audit.record(AuditEventType.USER_UNLOCKED, actor=actor, obj=user, data={"username": user.username})
+    return count

@@ -203,17 +203,63 @@ def person_reveal(request, pk):
 
 @role_required(Role.SECADMIN)
 def accounts(request):
+    """账号与角色 (security administrator): create accounts, change roles, deactivate, reset passwords, unlock."""
+    one_time = None
     if request.method == "POST":
-        target = scope.access(User, request.user, request.POST.get("user"))
+        op = request.POST.get("op", "role")
         try:
-            org_services.set_role(actor=request.user, user=target, role=request.POST.get("role", ""))
-            messages.success(request, _("角色已变更。"))
+            if op == "create":
+                unit = scope.access(Unit, request.user, request.POST.get("unit") or 0)
+                password = org_services.temporary_password()
+                org_services.create_account(
+                    actor=request.user,
+                    username=request.POST.get("username", "").strip(),
+                    role=request.POST.get("role", ""),
+                    unit=unit,
+                    password=password,
+                    display_name=request.POST.get("display_name", "").strip(),
+                )
+                one_time = (request.POST.get("username", "").strip(), password)
+            else:
+                target = scope.access(User, request.user, request.POST.get("user") or 0)
+                if op == "role":
+                    org_services.set_role(actor=request.user, user=target, role=request.POST.get("role", ""))
+                elif op in ("deactivate", "activate"):
+                    org_services.set_active(actor=request.user, user=target, active=op == "activate")
+                elif op == "reset":
+                    one_time = (target.username, org_services.reset_password(actor=request.user, user=target))
+                elif op == "unlock":
+                    org_services.unlock(actor=request.user, user=target)
+            if one_time is None:
+                messages.success(request, _("已保存。"))
+                return redirect("accounts")
         except (ValidationError, PermissionError) as exc:
             messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-        return redirect("accounts")
+            return redirect("accounts")
     qs = scope.restrict(User, request.user).select_related("unit")
+    if request.GET.get("q"):
+        qs = qs.filter(username__icontains=request.GET["q"]) | qs.filter(
+            first_name__icontains=request.GET["q"]
+        )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "web/accounts.html", {"page": page, "roles": Role.choices})
+    from axes.models import AccessAttempt
+
+    locked = set(
+        AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).values_list(
+            "username", flat=True
+        )
+    )
+    return render(
+        request,
+        "web/accounts.html",
+        {
+            "page": page,
+            "roles": Role.choices,
+            "units": scope.restrict(Unit, request.user).only("id", "name"),
+            "locked": locked,
+            "one_time": one_time,
+        },
+    )
 
 
 @role_required(Role.AUDITOR)

@@ -5,11 +5,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from tests.conftest import PASSWORD
 from xiaoneng.core.audit import AuditEventType
 from xiaoneng.core.models import AuditEvent
 from xiaoneng.org.models import User
-
-from ..conftest import PASSWORD
 
 
 @pytest.mark.django_db

@@ -15,7 +15,7 @@ from .calendars import DEFAULT_OFFICE_HOURS, DEFAULT_TZ, Calendar, YearNotice
 from .engine import Deadline, Pause, deadline
 from .errors import ClockError, OpenPauseError
 from .limits import Limit, Unit
-from .notice import parse_notice
+from .notice import format_notice, parse_notice
 from .stages import Stage, StageInfo, StagePolicy, stage_at
 from .statutory import qingming, statutory_festivals, statutory_holidays
 
@@ -36,6 +36,7 @@ __all__ = [
     "YearNotice",
     "bulk_deadlines",
     "deadline",
+    "format_notice",
     "parse_notice",
     "qingming",
     "stage_at",

@@ -498,7 +498,7 @@ def deadline(
     """
     # This is the hot path of every list page and sweep: the single-limit case is written out (same
     # logic as chain_end/is_provisional, which the extension case uses).
-    ix = cal.index
+    ix = cal._index or cal.index  # the property costs a call
     if limit.__class__ is not Limit:
         limit = Limit.parse(limit)
     if start.tzinfo is ix.tz and start.__class__ is datetime:  # to_local_us, inlined
@@ -516,7 +516,7 @@ def deadline(
         if extensions:
             days, spans, paused = prepare_pauses(ix, pauses, now_us)
         else:
-            days_unit = limit.unit.is_days
+            days_unit = limit.unit is _WD or limit.unit is _D
             days, spans, paused = prepare_pauses(ix, pauses, now_us, days_unit, not days_unit)
     k0 = s0 // DAY_US
     try:

@@ -244,3 +244,7 @@ def test_outside_the_calendar_range_is_a_clear_error(cal: Calendar) -> None:
         deadline(cal, at("1999-06-01 10:00"), "5wd")
     with pytest.raises(ClockError, match="past the calendar's range"):
         deadline(cal, at("2099-12-01 10:00"), "60wd")
+    with pytest.raises(ClockError, match="past the calendar's range"):
+        deadline(cal, at("2099-12-29 10:00"), "72h")
+    with pytest.raises(ClockError, match="must be a datetime"):
+        deadline(cal, date(2026, 2, 13), "5wd")  # type: ignore[arg-type]

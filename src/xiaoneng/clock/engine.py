@@ -49,6 +49,7 @@ _EPOCH0 = datetime(2000, 1, 1, tzinfo=UTC)
 _ONE_US = timedelta(microseconds=1)
 _LAST_US = (N_DAYS - 1) * DAY_US
 _LAST_DAY = N_DAYS - 1
+_END_US = N_DAYS * DAY_US  # 24:00 of 2099-12-31, the latest deadline
 _LAST_START_US = (N_DAYS - 1) * DAY_US  # a start must leave at least its next day inside the range
 _WD = Unit.WORKDAYS
 _D = Unit.DAYS
@@ -144,16 +145,15 @@ def require_aware(value: object, what: str) -> datetime:
 
 def to_local_us(ix: CalendarIndex, value: datetime, what: str = "时间 instant") -> int:
     """Local µs since 2000-01-01 00:00 (local) for an aware datetime."""
-    if value.tzinfo is ix.tz and value.__class__ is datetime:
+    if value.__class__ is datetime and value.tzinfo is ix.tz:
         # Already in the calendar's zone (fixed offset over the range): subtracting a datetime with the same
         # tzinfo is plain wall-clock arithmetic, the fastest exact conversion.
         delta = value - ix.base
         return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-    if value.tzinfo is UTC and value.__class__ is datetime:  # what Django hands out (USE_TZ = True)
+    if value.__class__ is datetime and value.tzinfo is UTC:  # what Django hands out (USE_TZ = True)
         delta = value - _EPOCH0
         return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds + ix.offset_us
-    if value.__class__ is not datetime or value.tzinfo is None:
-        require_aware(value, what)
+    require_aware(value, what)
     try:
         return (value - _EPOCH0) // _ONE_US + ix.offset_us
     except TypeError:  # a naive datetime subclass or a tzinfo whose utcoffset() is None
@@ -210,18 +210,17 @@ def prepare_pauses(
             pause = Pause(*pause)  # type: ignore[misc]
         start_dt = pause.start
         end_dt = pause.end
-        if (
-            not want_spans
-            and end_dt is not None
-            and start_dt.tzinfo is tz
-            and end_dt.tzinfo is tz
-            and start_dt.__class__ is datetime
-            and end_dt.__class__ is datetime
-        ):  # day ranges only, already in local time: the dates are all we need
+        if not want_spans and end_dt is not None and start_dt.tzinfo is tz and end_dt.tzinfo is tz:
+            # Day ranges only, already in the calendar's zone: the local dates are all we need.
             a = start_dt.toordinal() - ORDINAL0
             b = end_dt.toordinal() - ORDINAL0
             if b > a:
-                day_list.append((a if a > 0 else 0, b if b < _LAST_DAY else _LAST_DAY))
+                if a < 0 or b > _LAST_DAY:
+                    a = min(max(a, 0), _LAST_DAY)
+                    b = min(max(b, 0), _LAST_DAY)
+                    if b <= a:
+                        continue
+                day_list.append((a, b))
             continue
         start = to_local_us(ix, start_dt, "暂停开始 pause start")
         if end_dt is None:
@@ -501,7 +500,7 @@ def deadline(
     ix = cal._index or cal.index  # the property costs a call
     if limit.__class__ is not Limit:
         limit = Limit.parse(limit)
-    if start.tzinfo is ix.tz and start.__class__ is datetime:  # to_local_us, inlined
+    if start.__class__ is datetime and start.tzinfo is ix.tz:  # to_local_us, inlined
         delta = start - ix.base
         s0 = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
     else:
@@ -546,5 +545,7 @@ def deadline(
             provisional = unit is not _H and unknown[(day if day > k0 else k0) + 1] - unknown[k0] > 0
     except IndexError:
         raise out_of_range() from None
+    if t > _END_US:  # plain hours never index the calendar: check the range here
+        raise out_of_range()
     at = ix.midnights.get(t // DAY_US) if t % DAY_US == 0 else None
     return _new_deadline(Deadline, (at or from_local_us(ix, t), provisional, paused))

@@ -244,3 +244,16 @@ def test_item_page_shows_buttons_and_performs(world, item):
     assert item.state == "signed"
     resp = c.post(f"/items/{item.pk}/", {"action": "sign", "version": "2"}, follow=True)
     assert "不能执行" in resp.content.decode()
+
+
+def test_deadlines_read_as_24_00_of_the_last_day():
+    from django.utils import translation
+
+    from xiaoneng.web.templatetags.xiaoneng import deadline_label, limit_label
+
+    assert deadline_label(at("2026-02-28 00:00")) == "2026年2月27日24时"
+    assert deadline_label(at("2026-02-27 17:30")) == "2026年2月27日17:30"
+    assert limit_label("5wd") == "5个工作日"
+    with translation.override("en"):
+        assert deadline_label(at("2026-02-28 00:00")) == "2026-02-27 24:00"
+        assert limit_label("5wd") == "5 working days" and limit_label("1d") == "1 day"

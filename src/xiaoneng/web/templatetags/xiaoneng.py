@@ -39,3 +39,26 @@ def limit_label(text: str) -> str:
     if unit == "h":
         return ngettext("%(n)d小时", "%(n)d小时", n) % {"n": n}
     return gettext(text)
+
+
+@register.filter
+def deadline_label(value) -> str:
+    """A deadline instant as people read it: the clock stores the first late instant, so 2026-02-28 00:00
+    reads "2026年2月27日24时" (民法典 art. 203: the limit ends at 24:00 of its last day)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    if local.hour == 0 and local.minute == 0 and local.second == 0 and local.microsecond == 0:
+        day = (local - timedelta(days=1)).date()
+        return gettext("%(y)d年%(m)d月%(d)d日24时") % {"y": day.year, "m": day.month, "d": day.day}
+    return gettext("%(y)d年%(m)d月%(d)d日%(hh)02d:%(mm)02d") % {
+        "y": local.year,
+        "m": local.month,
+        "d": local.day,
+        "hh": local.hour,
+        "mm": local.minute,
+    }

@@ -1,13 +1,11 @@
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from xiaoneng.core import audit, scope
+from xiaoneng.core import scope
 from xiaoneng.core.api import ScopedReadOnlyViewSet
-from xiaoneng.core.audit import AuditEventType
 
 from . import services
 from .models import Person, Region, Unit, User
@@ -49,30 +47,14 @@ class PersonViewSet(ScopedReadOnlyViewSet):
     def reveal(self, request, pk=None, format=None):
         """Reveal a person's phone and ID number: supervisors and discipline only, audited with the reason."""
         person = scope.access(Person, request.user, pk)
-        reason = str(request.data.get("reason", "")).strip()
-        if request.user.role not in (Role.SUPERVISOR, Role.DISCIPLINE):
-            audit.record(
-                AuditEventType.ACCESS_DENIED, actor=request.user, obj=person, data={"action": "reveal"}
+        try:
+            clear = services.reveal_person(
+                actor=request.user, person=person, reason=str(request.data.get("reason", ""))
             )
-            return Response(
-                {
-                    "detail": gettext("无权查看完整个人信息 (not allowed to reveal personal data)"),
-                    "code": "forbidden",
-                },
-                status=403,
-            )
-        if not reason:
-            return Response(
-                {"detail": gettext("请填写查看理由 (a reason is required)"), "code": "reason_required"},
-                status=400,
-            )
-        audit.record(
-            AuditEventType.SENSITIVE_VIEWED,
-            actor=request.user,
-            obj=person,
-            data={"fields": ["phone", "id_number"], "reason": reason},
-        )
-        return Response({"phone": person.phone, "id_number": person.id_number})
+        except services.RevealRefused as exc:
+            code = "forbidden" if exc.status == 403 else "reason_required"
+            return Response({"detail": exc.message, "code": code}, status=exc.status)
+        return Response(clear)
 
 
 class IsSecadmin(permissions.BasePermission):

@@ -184,21 +184,15 @@ def people(request):
 def person_reveal(request, pk):
     """Show one person's phone and ID number once, with a reason, on the audit trail."""
     person = scope.access(Person, request.user, pk)
-    reason = request.POST.get("reason", "").strip()
-    if not reason:
-        return render(
-            request,
-            "web/_reveal.html",
-            {"person": person, "error": _("请填写查看理由 (a reason is required)")},
-            status=400,
+    try:
+        clear = org_services.reveal_person(
+            actor=request.user, person=person, reason=request.POST.get("reason", "")
         )
-    audit.record(
-        AuditEventType.SENSITIVE_VIEWED,
-        actor=request.user,
-        obj=person,
-        data={"fields": ["phone", "id_number"], "reason": reason},
-    )
-    return render(request, "web/_reveal.html", {"person": person, "revealed": True})
+    except org_services.RevealRefused as exc:
+        return render(
+            request, "web/_reveal.html", {"person": person, "error": exc.message}, status=exc.status
+        )
+    return render(request, "web/_reveal.html", {"person": person, "clear": clear})
 
 
 @role_required(Role.SECADMIN)

@@ -344,7 +344,8 @@ def test_the_lockout_page_in_english(world, client):
 
 ENGLISH_NAV = {
     "home": "Home",
-    "items": "Work items",
+    "supervision": "Supervision",
+    "items": "All items",
     "units": "Units",
     "people": "People",
     "calendar": "Work calendar",

@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from xiaoneng.core.viewsets import AuditEventViewSet, NotificationViewSet, WorkItemViewSet
 from xiaoneng.org.api import PersonViewSet, RegionViewSet, UnitViewSet, UserViewSet
+from xiaoneng.supervision.api import SupervisedItemViewSet
 
 router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
@@ -13,11 +14,13 @@ router.register("users", UserViewSet, basename="user")
 router.register("work-items", WorkItemViewSet, basename="workitem")
 router.register("audit-events", AuditEventViewSet, basename="auditevent")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("supervision/items", SupervisedItemViewSet, basename="supervision-item")
 
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/", include(router.urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("supervision/", include("xiaoneng.supervision.urls")),
     path("", include("xiaoneng.web.urls")),
 ]

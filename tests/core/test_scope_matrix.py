@@ -12,6 +12,8 @@ from xiaoneng.core import notify, workitem
 from xiaoneng.core.models import AuditEvent, Notification, WorkItem
 from xiaoneng.org.models import Person, Region, Unit, User
 from xiaoneng.org.roles import Role
+from xiaoneng.supervision import services as supervision
+from xiaoneng.supervision.models import SupervisedItem
 
 # Views anyone may open without logging in. Everything else must send the anonymous visitor to the login page
 # (pages) or answer 401/403 (API).
@@ -20,6 +22,7 @@ PUBLIC = {"login", "logout", "healthz", "set_language"}
 # Web views with a path parameter, and the model it names (API viewsets declare `.model` themselves).
 MODEL_FOR_VIEW = {
     "item_detail": WorkItem,
+    "supervision_item": SupervisedItem,
     "unit_detail": Unit,
     "person_reveal": Person,
 }
@@ -41,6 +44,7 @@ OUT_MARKERS = {
     User: "b_liaison",
     WorkItem: "西山区的事项",
     Notification: "给别人的消息",
+    SupervisedItem: "西山区的督办事项",
 }
 
 
@@ -104,6 +108,12 @@ def objects(world, task_kind):
     for role, user in world.users.items():
         mine[role] = notify.notify(user, "hello", "你好")
     other = notify.notify(outsider, "other", "给别人的消息")
+    sa = supervision.issue(
+        actor=world.users["supervisor"], title="东湖区的督办事项", source="meeting", lead_unit=world.ua
+    )
+    sb = supervision.issue(
+        actor=world.city_supervisor, title="西山区的督办事项", source="meeting", lead_unit=world.ub
+    )
     return {
         Region: (world.a, world.b),
         Unit: (world.ua, world.ub),
@@ -112,6 +122,7 @@ def objects(world, task_kind):
         WorkItem: (ia, ib),
         AuditEvent: (events[0], events[1]),
         Notification: (mine, other),
+        SupervisedItem: (sa, sb),
     }
 
 
@@ -198,6 +209,22 @@ REACHES = {
     },
     "item_detail": {Role.SUPERVISOR, Role.DISCIPLINE, Role.LEADER, Role.NPC, Role.LIAISON, Role.UNIT_LEADER},
     "unit_detail": set(ROLES) - {Role.AUDITOR, Role.EVALUATOR},
+    "supervision-item-detail": {
+        Role.SUPERVISOR,
+        Role.DISCIPLINE,
+        Role.LEADER,
+        Role.NPC,
+        Role.LIAISON,
+        Role.UNIT_LEADER,
+    },
+    "supervision_item": {
+        Role.SUPERVISOR,
+        Role.DISCIPLINE,
+        Role.LEADER,
+        Role.NPC,
+        Role.LIAISON,
+        Role.UNIT_LEADER,
+    },
 }
 
 

@@ -72,6 +72,10 @@ class WorkItem(models.Model):
     owner_person = models.ForeignKey(
         "org.Person", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("责任人")
     )
+    # Other units that take part (协办单位 of supervised work, co-handling units …): they see the item too.
+    units = models.ManyToManyField(
+        "org.Unit", blank=True, related_name="participating_items", verbose_name=_("协办单位")
+    )
     # The owner unit's region, kept here so scope is one indexed prefix filter without joins.
     region_path = models.CharField(max_length=200, db_index=True, editable=False)
     created_by = models.ForeignKey(

@@ -41,6 +41,8 @@ class Kind:
     # Recomputes the kind's open items after a calendar change: (queryset, actor) -> how many moved.
     # Default: recompute_items; a kind with millions of open items can hand in the clock's bulk path.
     recompute: Callable[[Any, Any], int] | None = None
+    # The page of one item of this kind (the generic item page when None): (item) -> URL.
+    detail_url: Callable[[WorkItem], str] | None = None
     # States in which the clock runs; by default every non-terminal state.
     clock_states: frozenset[str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -340,10 +342,18 @@ STAGE_MESSAGES = {
 }
 
 
-def notify_stage(item: WorkItem) -> None:
-    """Tell the owning unit's liaisons when an item reaches warning, yellow or red (once per item and stage)."""
+def item_url(item: WorkItem) -> str:
+    """Where a person opens `item`: its kind's own page, or the generic one."""
     from django.urls import reverse
 
+    kind = _kinds.get(item.kind)
+    if kind is not None and kind.detail_url is not None:
+        return kind.detail_url(item)
+    return reverse("item_detail", args=[item.pk])
+
+
+def notify_stage(item: WorkItem) -> None:
+    """Tell the owning unit's liaisons when an item reaches warning, yellow or red (once per item and stage)."""
     from xiaoneng.org.models import User
     from xiaoneng.org.roles import Role
 
@@ -359,7 +369,7 @@ def notify_stage(item: WorkItem) -> None:
             user,
             f"stage:{item.pk}:{item.stage}",
             title,
-            url=reverse("item_detail", args=[item.pk]),
+            url=item_url(item),
             item=item,
             channels=("sms", "dingtalk"),
         )

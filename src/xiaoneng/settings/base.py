@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "xiaoneng.core",
     "xiaoneng.org",
+    "xiaoneng.supervision",
     "xiaoneng.web",
 ]
 

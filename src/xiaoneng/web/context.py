@@ -10,7 +10,8 @@ REGIONAL = {Role.SUPERVISOR, Role.DISCIPLINE, Role.LEADER, Role.NPC}
 MENU = [
     # (url name, label, roles that see it)
     ("home", _("首页"), set(Role.values)),
-    ("items", _("工作事项"), REGIONAL | {Role.LIAISON, Role.UNIT_LEADER}),
+    ("supervision", _("督查督办"), REGIONAL | {Role.LIAISON, Role.UNIT_LEADER}),
+    ("items", _("全部事项"), REGIONAL | {Role.LIAISON, Role.UNIT_LEADER}),
     ("units", _("单位"), REGIONAL | {Role.LIAISON, Role.UNIT_LEADER, Role.SYSADMIN, Role.SECADMIN}),
     ("people", _("人员"), REGIONAL | {Role.LIAISON, Role.UNIT_LEADER, Role.SYSADMIN, Role.SECADMIN}),
     ("calendar", _("工作日历"), {Role.SYSADMIN, Role.SUPERVISOR, Role.LEADER, Role.DISCIPLINE}),

@@ -14,6 +14,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -358,7 +359,15 @@ def calendar_year(request, year):
             "region": region,
             "regions": regions,
             "can_edit": request.user.role == Role.SYSADMIN,
-            "weekdays": [_("一"), _("二"), _("三"), _("四"), _("五"), _("六"), _("日")],
+            "weekdays": [
+                pgettext("weekday", "一"),
+                pgettext("weekday", "二"),
+                pgettext("weekday", "三"),
+                pgettext("weekday", "四"),
+                pgettext("weekday", "五"),
+                pgettext("weekday", "六"),
+                pgettext("weekday", "日"),
+            ],
         },
     )
 

@@ -62,3 +62,8 @@ def deadline_label(value) -> str:
         "hh": local.hour,
         "mm": local.minute,
     }
+
+
+@register.filter
+def item_url(item) -> str:
+    return workitem.item_url(item)

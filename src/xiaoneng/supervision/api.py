@@ -1,0 +1,108 @@
+"""督查督办 API: the ledger, issuing, and one action endpoint per transition."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from xiaoneng.core import scope
+from xiaoneng.core.api import ScopedReadOnlyViewSet
+from xiaoneng.org.models import Unit
+
+from . import selectors, services
+from .models import SupervisedItem
+from .serializers import (
+    IssueSerializer,
+    ProgressReportSerializer,
+    SupervisedItemSerializer,
+    SupervisionActionSerializer,
+)
+
+
+def _transition(name: str, doc: str):
+    """One action endpoint for one declared transition (the function is named before @action reads the name)."""
+
+    def view(self, request, pk=None, format=None):
+        sup = self.get_object()
+        ser = SupervisionActionSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = {k: v for k, v in ser.validated_data.items() if k != "version"}
+        sup = services.act(
+            sup, name, request.user, data=data, expected_version=ser.validated_data.get("version")
+        )
+        return Response(SupervisedItemSerializer(sup).data)
+
+    view.__name__ = view.__qualname__ = name
+    view.__doc__ = doc
+    view = action(
+        detail=True, methods=["post"], url_path=name.replace("_", "-"), url_name=name.replace("_", "-")
+    )(view)
+    return extend_schema(
+        request=SupervisionActionSerializer,
+        responses=SupervisedItemSerializer,
+        description=doc,
+        parameters=[ID],
+    )(view)
+
+
+ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="督办事项 id (the work item's id)")
+
+
+@extend_schema_view(retrieve=extend_schema(parameters=[ID]), reports=extend_schema(parameters=[ID]))
+class SupervisedItemViewSet(ScopedReadOnlyViewSet):
+    """督办台帐 in the caller's scope; filters: q, source, state (a state or "open"), stage, unit, due (days)."""
+
+    model = SupervisedItem
+    serializer_class = SupervisedItemSerializer
+
+    def base_queryset(self):
+        q = self.request.query_params
+        return selectors.ledger(
+            self.request.user,
+            q=q.get("q", ""),
+            source=q.get("source", ""),
+            state=q.get("state", ""),
+            stage=q.get("stage", ""),
+            unit=q.get("unit", ""),
+            due_within=q.get("due", ""),
+        ).prefetch_related("work_item__units")
+
+    def get_queryset(self):
+        return self.base_queryset()  # already restricted by the selector
+
+    @extend_schema(request=IssueSerializer, responses={201: SupervisedItemSerializer})
+    def create(self, request, *args, **kwargs):
+        """交办: supervisors only; units must be in the caller's scope."""
+        ser = IssueSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        lead = scope.access(Unit, request.user, d["lead_unit"].pk)
+        co = [scope.access(Unit, request.user, u.pk) for u in d.get("co_units", [])]
+        sup = services.issue(
+            actor=request.user,
+            title=d["title"],
+            source=d["source"],
+            lead_unit=lead,
+            co_units=co,
+            limit=d["limit"],
+            due=d["due"],
+            reference_no=d["reference_no"],
+            urgency=d["urgency"],
+            cadence=d["cadence"],
+            description=d["description"],
+        )
+        return Response(SupervisedItemSerializer(sup).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=ProgressReportSerializer(many=True))
+    @action(detail=True)
+    def reports(self, request, pk=None, format=None):
+        return Response(
+            ProgressReportSerializer(self.get_object().reports.select_related("unit"), many=True).data
+        )
+
+    sign = _transition("sign", "签收 (the lead unit's liaison)")
+    report = _transition("report", "报送进展: `text` required (lead or co-unit)")
+    request_completion = _transition("request_completion", "申请办结: `text` (evidence) required")
+    verify = _transition("verify", "办结销号: `quality` excellent/good/fair/poor (supervisor)")
+    send_back = _transition("send_back", "退回: `note` (reason) required (supervisor)")
+    cancel = _transition("cancel", "撤销: `note` (reason) required (supervisor)")

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SupervisionConfig(AppConfig):
+    name = "xiaoneng.supervision"
+    label = "supervision"
+    verbose_name = _("督查督办")
+
+    def ready(self) -> None:
+        from xiaoneng.core import workitem
+        from xiaoneng.org import demo as org_demo
+
+        from . import demo, rules  # noqa: F401
+        from .workflow import KIND
+
+        workitem.register(KIND)
+        if demo.seed not in org_demo.DEMO_STEPS:
+            org_demo.DEMO_STEPS.append(demo.seed)

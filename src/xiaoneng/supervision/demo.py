@@ -1,0 +1,138 @@
+"""督查督办's share of the demo city: a year's decisions split across departments and districts, in every
+state and stage a supervisor meets (on time, warned, overdue, closed with a rating)."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
+
+from xiaoneng.org.models import Person, Unit, User
+from xiaoneng.org.roles import Role
+
+from . import services
+from .models import Quality
+
+TASKS = [
+    # (title, source, lead key, co keys, limit, reference)
+    (
+        "推进企业开办“一网通办”，全流程压缩至1个工作日",
+        "meeting",
+        "SCJ",
+        ["XSP", "ZWFW"],
+        "20wd",
+        "青政办〔2026〕12号",
+    ),
+    (
+        "清理规范涉企收费，年底前完成自查整改",
+        "instruction",
+        "FGW",
+        ["CZJ", "SCJ"],
+        "40wd",
+        "领导批示〔2026〕31号",
+    ),
+    ("落实研发费用加计扣除政策宣讲，覆盖规上企业", "meeting", "KJJ", ["GXJ"], "30wd", "青政办〔2026〕12号"),
+    ("新增国家高新技术企业4家", "meeting", "KJJ", [], "60wd", "青政办〔2026〕12号"),
+    (
+        "工程建设项目审批时限压缩至80个工作日以内",
+        "assignment",
+        "ZJJ",
+        ["ZRZY", "XSP"],
+        "30wd",
+        "省办交〔2026〕7号",
+    ),
+    ("12345热线工单按时办结率提升至98%", "instruction", "RX", [], "20wd", "领导批示〔2026〕45号"),
+    ("关于加快老旧小区加装电梯的建议办理", "npc_suggestion", "ZJJ", ["SCJ"], "60d", "人大建议第0086号"),
+    ("关于优化城区停车管理的提案办理", "cppcc_proposal", "GAJ", ["JTJ"], "60d", "政协提案第0123号"),
+    ("政务服务中心窗口“好差评”差评整改", "evaluation", "ZWFW", [], "5wd", ""),
+    ("明查暗访发现窗口人员脱岗问题整改", "inspection", "ZWFW", [], "10wd", "效能办〔2026〕9号"),
+    ("农村人居环境整治百日攻坚", "meeting", "NYJ", ["STHJ", "SLJ"], "40wd", "青政办〔2026〕20号"),
+    ("跨境电商综试区年度任务推进", "assignment", "SWJ", ["GXJ"], "40wd", "省办交〔2026〕11号"),
+]
+DISTRICT_TASK = ("辖区企业开办时间压缩至1个工作日", "meeting", "20wd", "青政办〔2026〕12号")
+
+
+def _liaison(unit: Unit, password_hash: str) -> User:
+    user = User.objects.filter(unit=unit, role=Role.LIAISON, is_active=True).first()
+    if user is not None:
+        return user
+    person = Person.objects.create(name=f"{unit.short_name or unit.name}联络员", unit=unit, position="联络员")
+    return User.objects.create(
+        username=f"ll_{unit.code.lower().replace('-', '_')}",
+        password=password_hash,
+        role=Role.LIAISON,
+        unit=unit,
+        person=person,
+        first_name=person.name,
+        must_change_password=True,
+    )
+
+
+def seed(rng: random.Random, scale: int) -> None:
+    supervisor = User.objects.get(username="supervisor")
+    units = {u.code.split("-", 1)[1]: u for u in Unit.objects.filter(code__startswith="990100-")}
+    password_hash = make_password(None)  # demo liaisons of other units cannot log in until a password is set
+    now = timezone.now()
+    parent = services.issue(
+        actor=supervisor,
+        title="青江市2026年优化营商环境工作要点（分解落实）",
+        source="meeting",
+        lead_unit=units["XNB"],
+        reference_no="青政办〔2026〕12号",
+        limit="120wd",
+        started_at=now - timedelta(days=60),
+        description="市政府常务会议研究通过，分解为各责任单位的具体任务，逐项督办、按月通报。",
+    )
+    for i, (title, source, lead, co, limit, ref) in enumerate(TASKS * scale):
+        # Spread the starts over the past three months so every stage appears.
+        started = now - timedelta(days=rng.choice([3, 8, 15, 25, 35, 50, 70, 90]), hours=rng.randrange(8))
+        sup = services.issue(
+            actor=supervisor,
+            title=title,
+            source=source,
+            lead_unit=units[lead],
+            co_units=[units[c] for c in co],
+            limit=limit,
+            reference_no=ref,
+            urgency=rng.choice(["normal", "normal", "urgent", "extra"]),
+            started_at=started,
+            parent=parent if ref == "青政办〔2026〕12号" else None,
+            cadence=rng.choice(["weekly", "monthly", "none"]),
+            description=f"{title}。请牵头单位会同协办单位制定工作方案，按报送频次报送进展。",
+        )
+        liaison = _liaison(units[lead], password_hash)
+        step = i % 5
+        if step >= 1:
+            sup = services.act(sup, "sign", liaison, data={})
+        if step >= 2:
+            sup = services.act(
+                sup, "report", liaison, data={"text": "已制定工作方案，明确时间表和责任人，正在推进。"}
+            )
+            for c in co:
+                services.act(
+                    sup,
+                    "report",
+                    _liaison(units[c], password_hash),
+                    data={"text": "协办部分已落实专人对接。"},
+                )
+        if step >= 3:
+            sup = services.act(
+                sup, "request_completion", liaison, data={"text": "各项任务已完成，附佐证材料。"}
+            )
+        if step >= 4:
+            services.act(sup, "verify", supervisor, data={"quality": rng.choice(Quality.values[:3])})
+    # A district-level item issued by the 东湖区 supervisor to one of its townships.
+    dh = User.objects.get(username="supervisor_dh")
+    town = Unit.objects.filter(region__code="990102001000").first()
+    title, source, limit, ref = DISTRICT_TASK
+    services.issue(
+        actor=dh,
+        title=title,
+        source=source,
+        lead_unit=town,
+        limit=limit,
+        reference_no=ref,
+        started_at=now - timedelta(days=10),
+    )

@@ -1,0 +1,43 @@
+"""Scoped reads of supervised work (the ledger 台帐)."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from xiaoneng.core import scope
+
+from .models import SupervisedItem
+
+STAGES = ("normal", "warning", "yellow", "red")
+
+
+def ledger(
+    user,
+    *,
+    q: str = "",
+    source: str = "",
+    state: str = "",
+    stage: str = "",
+    unit: str = "",
+    due_within: str = "",
+) -> "scope.ScopedQuerySet":
+    """督办台帐: the items the user may see, filtered by source, state, stage, unit and deadline window."""
+    qs = scope.restrict(SupervisedItem, user).select_related("work_item__owner_unit")
+    if q:
+        qs = qs.filter(work_item__title__icontains=q) | qs.filter(reference_no__icontains=q)
+    if source:
+        qs = qs.filter(source=source)
+    if state == "open":
+        qs = qs.filter(work_item__closed_at__isnull=True)
+    elif state:
+        qs = qs.filter(work_item__state=state)
+    if stage in STAGES:
+        qs = qs.filter(work_item__stage=stage, work_item__closed_at__isnull=True)
+    if unit.isdigit():
+        qs = qs.filter(work_item__owner_unit_id=int(unit)) | qs.filter(work_item__units=int(unit))
+    if due_within.isdigit():
+        now = timezone.now()
+        qs = qs.filter(
+            work_item__closed_at__isnull=True, work_item__deadline__lt=now + timedelta(days=int(due_within))
+        )
+    return qs.order_by("work_item__deadline", "pk").distinct()

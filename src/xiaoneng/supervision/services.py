@@ -1,0 +1,140 @@
+"""Writes to supervised work: one function each; state changes go through the declared workflow."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xiaoneng.core import notify, workitem
+from xiaoneng.core.models import WorkItem
+from xiaoneng.core.workflow import TransitionRefused
+from xiaoneng.org.models import Person, Unit, User
+from xiaoneng.org.roles import Role
+
+from .models import ProgressReport, SupervisedItem
+from .workflow import KIND
+
+
+def limit_until(due: date, start: datetime) -> str:
+    """A due date given by the supervisor as a natural-day limit from the start day, so the clock applies its
+    rule (民法典 art. 203: a limit ending on a rest day ends on the next working day)."""
+    days = (due - timezone.localtime(start).date()).days
+    if days < 0:
+        raise TransitionRefused(
+            _("完成时限不能早于交办日期 (the due date is before the start)"), status=400, code="bad_due"
+        )
+    return f"{days}d"
+
+
+@transaction.atomic
+def issue(
+    *,
+    actor: Any,
+    title: str,
+    source: str,
+    lead_unit: Unit,
+    co_units: list[Unit] = (),
+    limit: str = "",
+    due: date | None = None,
+    reference_no: str = "",
+    urgency: str = "normal",
+    category: str = "",
+    description: str = "",
+    responsible_person: Person | None = None,
+    responsible_leader: Person | None = None,
+    cadence: str = "none",
+    parent: SupervisedItem | None = None,
+    started_at: datetime | None = None,
+) -> SupervisedItem:
+    """交办: a supervisor registers an item for a lead unit (and co-units) with a limit or a due date."""
+    if getattr(actor, "role", None) != Role.SUPERVISOR:
+        raise TransitionRefused(
+            _("只有督查人员可以交办事项 (only supervisors issue items)"), status=403, code="role_not_allowed"
+        )
+    if not title.strip():
+        raise TransitionRefused(_("请填写事项名称 (a title is required)"), status=400, code="title_required")
+    if co_units and lead_unit in co_units:
+        raise TransitionRefused(
+            _("牵头单位不能同时是协办单位 (the lead unit cannot be a co-unit)"), status=400, code="bad_units"
+        )
+    started_at = started_at or timezone.now()
+    if due is not None:
+        limit = limit_until(due, started_at)
+    wi = workitem.create(
+        kind=KIND.code,
+        actor=actor,
+        title=title.strip(),
+        owner_unit=lead_unit,
+        owner_person=responsible_person,
+        started_at=started_at,
+        limit=limit or KIND.default_limit,
+    )
+    if co_units:
+        wi.units.set(co_units)
+    item = SupervisedItem.objects.create(
+        work_item=wi,
+        source=source,
+        reference_no=reference_no,
+        urgency=urgency,
+        category=category,
+        description=description,
+        responsible_leader=responsible_leader,
+        cadence=cadence,
+        parent=parent,
+    )
+    for user in User.objects.filter(unit__in=[lead_unit, *co_units], role=Role.LIAISON, is_active=True):
+        notify.notify(
+            user,
+            f"issued:{wi.pk}",
+            _("新督办事项：%(t)s") % {"t": wi.title},
+            url=reverse("supervision_item", args=[item.pk]),
+            item=wi,
+            channels=("sms",),
+        )
+    return item
+
+
+def act(
+    item: SupervisedItem,
+    transition: str,
+    actor: Any,
+    *,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+) -> SupervisedItem:
+    """Perform one transition with its effect: a report (progress or completion) is stored with the unit that
+    sent it; a verification records the quality rating."""
+    text = str(data.get("text", "")).strip()
+    note = str(data.get("note", "") or text).strip()
+
+    def effect(wi: WorkItem) -> None:
+        if transition in ("report", "request_completion"):
+            ProgressReport.objects.create(
+                item=item,
+                unit=actor.unit,
+                author=actor,
+                text=text,
+                is_completion=transition == "request_completion",
+            )
+        if transition == "verify":
+            item.quality = data["quality"]
+            item.save(update_fields=["quality"])
+
+    with transaction.atomic():
+        workitem.perform(
+            item.work_item,
+            transition,
+            actor,
+            note=note,
+            expected_version=expected_version,
+            data=data,
+            effect=effect,
+        )
+    item.refresh_from_db()
+    item.work_item.refresh_from_db()
+    return item

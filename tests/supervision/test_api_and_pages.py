@@ -1,0 +1,130 @@
+"""The ledger, issuing and actions through the API and the pages."""
+
+import pytest
+
+from xiaoneng.supervision import services
+from xiaoneng.supervision.models import SupervisedItem
+
+
+@pytest.fixture
+def item(world):
+    return services.issue(
+        actor=world.users["supervisor"],
+        title="优化审批流程",
+        source="instruction",
+        lead_unit=world.ua,
+        limit="10wd",
+    )
+
+
+@pytest.mark.django_db
+def test_api_issue_then_act(world):
+    c = world.client("supervisor")
+    resp = c.post(
+        "/api/supervision/items/",
+        {
+            "title": "推进一网通办",
+            "source": "meeting",
+            "lead_unit": world.ua.pk,
+            "co_units": [world.ua2.pk],
+            "limit": "20wd",
+        },
+        content_type="application/json",
+    )
+    assert resp.status_code == 201, resp.content
+    pk = resp.json()["id"]
+    assert resp.json()["work_item"]["state"] == "issued" and resp.json()["co_units"] == [world.ua2.pk]
+    liaison = world.client("liaison")
+    signed = liaison.post(
+        f"/api/supervision/items/{pk}/sign/", {"version": 1}, content_type="application/json"
+    )
+    assert signed.status_code == 200 and signed.json()["work_item"]["state"] == "signed"
+    again = liaison.post(f"/api/supervision/items/{pk}/sign/", {}, content_type="application/json")
+    assert again.status_code == 409 and again.json()["code"] == "wrong_state"
+    empty = liaison.post(f"/api/supervision/items/{pk}/report/", {}, content_type="application/json")
+    assert empty.status_code == 409 and "进展情况" in empty.json()["detail"]
+    ok = liaison.post(
+        f"/api/supervision/items/{pk}/report/", {"text": "已完成方案"}, content_type="application/json"
+    )
+    assert ok.status_code == 200
+    assert [r["text"] for r in liaison.get(f"/api/supervision/items/{pk}/reports/").json()] == ["已完成方案"]
+
+
+@pytest.mark.django_db
+def test_api_issue_refusals(world):
+    c = world.client("supervisor")
+    both = c.post(
+        "/api/supervision/items/",
+        {"title": "x", "source": "meeting", "lead_unit": world.ua.pk, "limit": "5wd", "due": "2026-12-31"},
+        content_type="application/json",
+    )
+    assert both.status_code == 400
+    outside = c.post(
+        "/api/supervision/items/",
+        {"title": "x", "source": "meeting", "lead_unit": world.ub.pk},
+        content_type="application/json",
+    )
+    assert outside.status_code == 404  # a county supervisor cannot assign to another county's unit
+    liaison = world.client("liaison").post(
+        "/api/supervision/items/",
+        {"title": "x", "source": "meeting", "lead_unit": world.ua.pk},
+        content_type="application/json",
+    )
+    assert liaison.status_code == 403
+    assert not SupervisedItem.objects.exists()
+
+
+@pytest.mark.django_db
+def test_ledger_filters(world, item):
+    c = world.client("supervisor")
+    assert "优化审批流程" in c.get("/supervision/?source=instruction").content.decode()
+    assert "优化审批流程" not in c.get("/supervision/?source=meeting").content.decode()
+    assert c.get("/api/supervision/items/?state=open").json()["count"] == 1
+    assert c.get("/api/supervision/items/?state=closed").json()["count"] == 0
+
+
+@pytest.mark.django_db
+def test_issue_page_and_item_page(world):
+    c = world.client("supervisor")
+    bad = c.post(
+        "/supervision/new/",
+        {
+            "title": "x",
+            "source": "meeting",
+            "lead_unit": world.ua.pk,
+            "limit": "5wd",
+            "due": "2026-12-31",
+            "urgency": "normal",
+            "cadence": "none",
+        },
+    )
+    assert bad.status_code == 400 and "只填一个" in bad.content.decode()
+    resp = c.post(
+        "/supervision/new/",
+        {
+            "title": "整治窗口作风",
+            "source": "inspection",
+            "lead_unit": world.ua.pk,
+            "limit": "5wd",
+            "urgency": "extra",
+            "cadence": "weekly",
+        },
+    )
+    sup = SupervisedItem.objects.get()
+    assert resp.status_code == 302 and resp["Location"] == f"/supervision/{sup.pk}/"
+    page = world.client("liaison").get(f"/supervision/{sup.pk}/").content.decode()
+    assert 'value="sign"' in page and "特急" in page
+    world.client("liaison").post(f"/supervision/{sup.pk}/", {"action": "sign", "version": "1"})
+    sup.work_item.refresh_from_db()
+    assert sup.work_item.state == "signed"
+
+
+@pytest.mark.django_db
+def test_demo_city_has_supervised_work_in_every_state(settings):
+    from xiaoneng.org import demo
+
+    settings.DEMO_MODE = True
+    demo.seed()
+    states = set(SupervisedItem.objects.values_list("work_item__state", flat=True))
+    assert {"issued", "signed", "completion_requested", "closed"} <= states
+    assert SupervisedItem.objects.filter(parent__isnull=False).count() >= 3

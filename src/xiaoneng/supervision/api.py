@@ -56,16 +56,9 @@ class SupervisedItemViewSet(ScopedReadOnlyViewSet):
     serializer_class = SupervisedItemSerializer
 
     def base_queryset(self):
-        q = self.request.query_params
-        return selectors.ledger(
-            self.request.user,
-            q=q.get("q", ""),
-            source=q.get("source", ""),
-            state=q.get("state", ""),
-            stage=q.get("stage", ""),
-            unit=q.get("unit", ""),
-            due_within=q.get("due", ""),
-        ).prefetch_related("work_item__units")
+        return selectors.ledger_from_params(self.request.user, self.request.query_params).prefetch_related(
+            "work_item__units"
+        )
 
     def get_queryset(self):
         return self.base_queryset()  # already restricted by the selector

@@ -41,3 +41,16 @@ def ledger(
             work_item__closed_at__isnull=True, work_item__deadline__lt=now + timedelta(days=int(due_within))
         )
     return qs.order_by("work_item__deadline", "pk").distinct()
+
+
+def ledger_from_params(user, params) -> "scope.ScopedQuerySet":
+    """The ledger filtered by query parameters (q, source, state, stage, unit, due): pages, export and API alike."""
+    return ledger(
+        user,
+        q=params.get("q", ""),
+        source=params.get("source", ""),
+        state=params.get("state", ""),
+        stage=params.get("stage", ""),
+        unit=params.get("unit", ""),
+        due_within=params.get("due", ""),
+    )

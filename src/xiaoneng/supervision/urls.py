@@ -5,5 +5,8 @@ from . import views
 urlpatterns = [
     path("", views.ledger, name="supervision"),
     path("new/", views.issue, name="supervision_issue"),
+    path("export.xlsx", views.export, name="supervision_export"),
+    path("import/", views.import_items, name="supervision_import"),
+    path("import/template.xlsx", views.import_template, name="supervision_import_template"),
     path("<int:pk>/", views.item, name="supervision_item"),
 ]

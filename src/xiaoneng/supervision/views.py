@@ -6,30 +6,27 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from xiaoneng.core import scope, workitem
+from xiaoneng.core.exports import xlsx_response
+from xiaoneng.core.imports import ImportRefused
 from xiaoneng.core.workflow import TransitionRefused
 from xiaoneng.org.models import Unit
 from xiaoneng.org.roles import Role
 from xiaoneng.web.views import ITEM_ROLES, role_required
 
-from . import selectors, services
+from . import ledger_io, selectors, services
 from .forms import IssueForm
 from .models import Quality, Source, SupervisedItem
 from .workflow import WORKFLOW
 
 
+def _filtered(request):
+    """The ledger as the user filtered it (the page and its export show the same rows)."""
+    return selectors.ledger_from_params(request.user, request.GET)
+
+
 @role_required(*ITEM_ROLES)
 def ledger(request):
-    q = request.GET
-    qs = selectors.ledger(
-        request.user,
-        q=q.get("q", ""),
-        source=q.get("source", ""),
-        state=q.get("state", ""),
-        stage=q.get("stage", ""),
-        unit=q.get("unit", ""),
-        due_within=q.get("due", ""),
-    )
-    page = Paginator(qs, 50).get_page(q.get("page"))
+    page = Paginator(_filtered(request), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "supervision/ledger.html",
@@ -110,3 +107,35 @@ def item(request, pk):
             "qualities": Quality.choices,
         },
     )
+
+
+@role_required(*ITEM_ROLES)
+def export(request):
+    """The filtered ledger as .xlsx in the standard layout."""
+    return xlsx_response(ledger_io.export(request.user, _filtered(request)), "督办事项台帐.xlsx")
+
+
+@role_required(Role.SUPERVISOR)
+def import_template(request):
+    return xlsx_response(ledger_io.template(), "督办事项导入模板.xlsx")
+
+
+@role_required(Role.SUPERVISOR)
+def import_items(request):
+    """Upload a batch of items: all-or-nothing, with every row's errors listed."""
+    errors, refused = [], None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            refused = _("请选择文件 (choose a file)")
+        else:
+            try:
+                created, errors = ledger_io.import_items(request.user, upload)
+            except ImportRefused as exc:
+                refused = exc.message
+            else:
+                if not errors:
+                    messages.success(request, _("已导入 %(n)d 项督办事项。") % {"n": len(created)})
+                    return redirect("supervision")
+    status = 400 if (errors or refused) else 200
+    return render(request, "supervision/import.html", {"errors": errors, "refused": refused}, status=status)

@@ -138,3 +138,37 @@ def test_other_units_do_not_see_it(world, item):
     other.force_login(outsider)
     assert other.get(f"/supervision/{item.pk}/").status_code == 404
     assert "压缩企业开办时间" not in other.get("/supervision/").content.decode()
+
+
+@pytest.mark.django_db
+def test_extension_request_and_approval_move_the_deadline(world, item):
+    liaison, supervisor = world.users["liaison"], world.users["supervisor"]
+    services.act(item, "sign", liaison, data={})
+    with pytest.raises(TransitionRefused, match="理由"):
+        services.act(item, "request_extension", liaison, data={"until": "2026-03-20"})
+    with pytest.raises(TransitionRefused, match="晚于现时限"):
+        services.act(item, "request_extension", liaison, data={"until": "2026-03-10", "reason": "x"})
+    item = services.act(
+        item, "request_extension", liaison, data={"until": "2026-03-20", "reason": "需市住建局配合"}
+    )
+    with pytest.raises(TransitionRefused, match="待审批"):
+        services.act(item, "request_extension", liaison, data={"until": "2026-03-27", "reason": "again"})
+    assert item.work_item.deadline == at("2026-03-17 00:00")  # unchanged until approved
+    item = services.act(item, "approve_extension", supervisor, data={})
+    assert item.work_item.deadline == at("2026-03-21 00:00")  # Fri 20 Mar, 24:00
+    with pytest.raises(TransitionRefused, match="没有待审批"):
+        services.act(item, "reject_extension", supervisor, data={})
+    labels = [e.action for e in item.work_item.timeline.all()]
+    assert labels[-2:] == ["request_extension", "approve_extension"]
+
+
+@pytest.mark.django_db
+def test_reminders_escalate_to_the_unit_head_from_the_second(world, item):
+    supervisor = world.users["supervisor"]
+    services.act(item, "remind", supervisor, data={"note": "请于本周内报送进展"})
+    assert world.users["liaison"].notifications.filter(title__startswith="催办（第1次）").exists()
+    assert not world.users["unit_leader"].notifications.exists()
+    services.act(item, "remind", supervisor, data={})
+    assert world.users["unit_leader"].notifications.filter(title__startswith="催办（第2次）").exists()
+    with pytest.raises(TransitionRefused):
+        services.act(item, "remind", world.users["liaison"], data={})

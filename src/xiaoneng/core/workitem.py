@@ -253,9 +253,9 @@ def resume(item: WorkItem, actor: Any, *, at: datetime | None = None) -> Pause:
     return p
 
 
-@transaction.atomic
-def request_extension(item: WorkItem, actor: Any, *, limit: str, reason: str) -> Extension:
-    """延期申请: adds `limit` once a supervisor approves it."""
+def add_extension_request(item: WorkItem, actor: Any, *, limit: str, reason: str) -> Extension:
+    """The extension row of a request (延期申请); refused when the limit is bad, the reason empty or one pending.
+    Kinds call this from a transition's effect; `request_extension` is the stand-alone form."""
     clock_service.parse_limit(limit)
     if not reason.strip():
         raise TransitionRefused(
@@ -265,7 +265,26 @@ def request_extension(item: WorkItem, actor: Any, *, limit: str, reason: str) ->
         raise TransitionRefused(
             gettext("已有待审批的延期申请 (an extension request is pending)"), code="pending"
         )
-    ext = Extension.objects.create(item=item, limit=limit, reason=reason, requested_by=actor)
+    return Extension.objects.create(item=item, limit=limit, reason=reason, requested_by=actor)
+
+
+def settle_extension(item: WorkItem, actor: Any, *, approve: bool) -> Extension:
+    """Decide the pending extension of `item` (延期审批); the caller refreshes the clock afterwards."""
+    ext = item.extensions.filter(status=ExtensionStatus.REQUESTED).first()
+    if ext is None:
+        raise TransitionRefused(
+            gettext("没有待审批的延期申请 (no pending extension request)"), code="decided"
+        )
+    ext.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
+    ext.decided_by, ext.decided_at = actor, timezone.now()
+    ext.save()
+    return ext
+
+
+@transaction.atomic
+def request_extension(item: WorkItem, actor: Any, *, limit: str, reason: str) -> Extension:
+    """延期申请: adds `limit` once a supervisor approves it."""
+    ext = add_extension_request(item, actor, limit=limit, reason=reason)
     _timeline(item, actor, "extension_requested", {}, {"limit": limit}, reason)
     return ext
 
@@ -277,16 +296,13 @@ def decide_extension(ext: Extension, actor: Any, *, approve: bool, note: str = "
     if ext.status != ExtensionStatus.REQUESTED:
         raise TransitionRefused(gettext("该申请已处理 (already decided)"), code="decided")
     before = _snapshot(item)
-    ext.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
-    ext.decided_by, ext.decided_at = actor, timezone.now()
-    ext.save()
+    ext = settle_extension(item, actor, approve=approve)
     if approve:
         refresh_clock(item)
         item.version += 1
         item.save()
-    _timeline(
-        item, actor, "extension_approved" if approve else "extension_rejected", before, _snapshot(item), note
-    )
+    action = "extension_approved" if approve else "extension_rejected"
+    _timeline(item, actor, action, before, _snapshot(item), note)
     return ext
 
 

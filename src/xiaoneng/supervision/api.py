@@ -99,3 +99,11 @@ class SupervisedItemViewSet(ScopedReadOnlyViewSet):
     verify = _transition("verify", "办结销号: `quality` excellent/good/fair/poor (supervisor)")
     send_back = _transition("send_back", "退回: `note` (reason) required (supervisor)")
     cancel = _transition("cancel", "撤销: `note` (reason) required (supervisor)")
+    request_extension = _transition(
+        "request_extension", "申请延期: `until` (a date after the deadline) and `reason`"
+    )
+    approve_extension = _transition("approve_extension", "批准延期 (supervisor): the deadline moves")
+    reject_extension = _transition("reject_extension", "不予延期 (supervisor)")
+    remind = _transition(
+        "remind", "催办 (supervisor): `note` is the message; from the second on, the unit head too"
+    )

@@ -64,6 +64,10 @@ class IssueSerializer(serializers.Serializer):
 
 class SupervisionActionSerializer(serializers.Serializer):
     text = serializers.CharField(required=False, allow_blank=True, default="")
+    until = serializers.DateField(required=False, help_text="request-extension: the new last day")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="request-extension"
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="")
     quality = serializers.ChoiceField(choices=Quality.choices, required=False)
     version = serializers.IntegerField(required=False)

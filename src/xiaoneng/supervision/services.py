@@ -17,7 +17,7 @@ from xiaoneng.org.models import Person, Unit, User
 from xiaoneng.org.roles import Role
 
 from .models import ProgressReport, SupervisedItem
-from .workflow import KIND
+from .workflow import KIND, last_day
 
 
 def limit_until(due: date, start: datetime) -> str:
@@ -99,6 +99,26 @@ def issue(
     return item
 
 
+def remind(item: SupervisedItem, wi: WorkItem, actor: Any, message: str) -> int:
+    """催办: the lead unit's liaisons get the reminder; from the second reminder on, the unit's head too
+    (escalation). Returns which reminder this is."""
+    n = wi.timeline.filter(action="remind").count() + 1
+    text = message or _("请抓紧办理并及时报送进展。")
+    title = _("催办（第%(n)d次）：%(t)s") % {"n": n, "t": wi.title}
+    roles = [Role.LIAISON] + ([Role.UNIT_LEADER] if n >= 2 else [])
+    for user in User.objects.filter(unit_id=wi.owner_unit_id, role__in=roles, is_active=True):
+        notify.notify(
+            user,
+            f"remind:{wi.pk}:{n}",
+            title,
+            text,
+            url=reverse("supervision_item", args=[item.pk]),
+            item=wi,
+            channels=("sms", "dingtalk"),
+        )
+    return n
+
+
 def act(
     item: SupervisedItem,
     transition: str,
@@ -110,9 +130,17 @@ def act(
     """Perform one transition with its effect: a report (progress or completion) is stored with the unit that
     sent it; a verification records the quality rating."""
     text = str(data.get("text", "")).strip()
-    note = str(data.get("note", "") or text).strip()
+    note = str(data.get("note", "") or text or data.get("reason", "")).strip()
 
     def effect(wi: WorkItem) -> None:
+        if transition == "request_extension":
+            until = date.fromisoformat(str(data["until"]).strip())
+            days = (until - last_day(wi.deadline)).days
+            workitem.add_extension_request(wi, actor, limit=f"{days}d", reason=str(data["reason"]).strip())
+        if transition in ("approve_extension", "reject_extension"):
+            workitem.settle_extension(wi, actor, approve=transition == "approve_extension")
+        if transition == "remind":
+            remind(item, wi, actor, str(data.get("note", "")).strip())
         if transition in ("report", "request_completion"):
             ProgressReport.objects.create(
                 item=item,

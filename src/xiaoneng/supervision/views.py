@@ -101,6 +101,7 @@ def item(request, pk):
             "actions": WORKFLOW.available(wi, request.user),
             "co_units": wi.units.all(),
             "reports": sup.reports.select_related("unit", "author"),
+            "extensions": wi.extensions.all(),
             "timeline": [
                 {"event": e, "label": workitem.timeline_label(wi, e.action)} for e in wi.timeline.all()
             ],

@@ -2,6 +2,7 @@
 → 办结销号 or 退回; 撤销 with a reason)."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xiaoneng.core.workflow import Transition, Workflow
 from xiaoneng.core.workitem import Kind
@@ -23,6 +24,41 @@ def _quality_required(item, actor, data):
     if data.get("quality") not in Quality.values:
         return _("请评定办结质量：优/良/中/差 (rate the quality)")
     return None
+
+
+def _pending_extension(item):
+    return item.extensions.filter(status="requested").first()
+
+
+def _extension_request_valid(item, actor, data):
+    from datetime import date
+
+    if _pending_extension(item) is not None:
+        return _("已有待审批的延期申请 (an extension request is pending)")
+    if not str(data.get("reason", "")).strip():
+        return _("请填写延期理由 (a reason is required)")
+    try:
+        until = date.fromisoformat(str(data.get("until", "")).strip())
+    except ValueError:
+        return _("请填写延期至的日期 YYYY-MM-DD (the new date is required)")
+    if item.deadline is None or until <= last_day(item.deadline):
+        return _("延期日期须晚于现时限 (the new date must be after the current deadline)")
+    return None
+
+
+def _extension_pending(item, actor, data):
+    if _pending_extension(item) is None:
+        return _("没有待审批的延期申请 (no pending extension request)")
+    return None
+
+
+def last_day(deadline):
+    """The last day of a limit: the clock stores the first late instant (24:00 of the last day)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return (timezone.localtime(deadline) - timedelta(microseconds=1)).date()
 
 
 SUPERVISORS = frozenset({Role.SUPERVISOR})
@@ -76,6 +112,42 @@ WORKFLOW = Workflow(
             SUPERVISORS,
             guard=_text_required("note", _("退回理由")),
             style="warning",
+        ),
+        Transition(
+            "request_extension",
+            pgettext_lazy("action", "申请延期"),
+            frozenset({"issued", "signed"}),
+            None,
+            LIAISON,
+            guard=_extension_request_valid,
+            relation="owner",
+            style="outline-secondary",
+        ),
+        Transition(
+            "approve_extension",
+            pgettext_lazy("action", "批准延期"),
+            frozenset({"issued", "signed", "completion_requested"}),
+            None,
+            SUPERVISORS,
+            guard=_extension_pending,
+            style="outline-success",
+        ),
+        Transition(
+            "reject_extension",
+            pgettext_lazy("action", "不予延期"),
+            frozenset({"issued", "signed", "completion_requested"}),
+            None,
+            SUPERVISORS,
+            guard=_extension_pending,
+            style="outline-warning",
+        ),
+        Transition(
+            "remind",
+            _("催办"),
+            frozenset({"issued", "signed"}),
+            None,
+            SUPERVISORS,
+            style="outline-danger",
         ),
         Transition(
             "cancel",

@@ -23,6 +23,7 @@ PUBLIC = {"login", "logout", "healthz", "set_language"}
 MODEL_FOR_VIEW = {
     "item_detail": WorkItem,
     "supervision_item": SupervisedItem,
+    "supervision_decompose": SupervisedItem,
     "unit_detail": Unit,
     "person_reveal": Person,
 }

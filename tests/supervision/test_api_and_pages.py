@@ -128,3 +128,45 @@ def test_demo_city_has_supervised_work_in_every_state(settings):
     states = set(SupervisedItem.objects.values_list("work_item__state", flat=True))
     assert {"issued", "signed", "completion_requested", "closed"} <= states
     assert SupervisedItem.objects.filter(parent__isnull=False).count() >= 3
+
+
+def _row(i, **values):
+    return {f"form-{i}-{k}": v for k, v in values.items()}
+
+
+@pytest.mark.django_db
+def test_decompose_into_sub_items_per_unit_all_or_nothing(world, item):
+    c = world.client("supervisor")
+    base = {
+        "form-TOTAL_FORMS": "3",
+        "form-INITIAL_FORMS": "0",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "200",
+    }
+    bad = c.post(
+        f"/supervision/{item.pk}/decompose/",
+        {
+            **base,
+            **_row(0, title="住建局部分", lead_unit=world.ua.pk, limit="5wd"),
+            **_row(1, title="", lead_unit=world.ua2.pk),
+        },
+    )
+    assert bad.status_code == 400 and "请填写子事项" in bad.content.decode()
+    assert not item.children.exists()
+    ok = c.post(
+        f"/supervision/{item.pk}/decompose/",
+        {
+            **base,
+            **_row(0, title="住建局部分", lead_unit=world.ua.pk, limit="5wd"),
+            **_row(
+                1, title="市场监管局部分", lead_unit=world.ua2.pk, co_units=[world.ua.pk], due="2026-12-31"
+            ),
+        },
+    )
+    assert ok.status_code == 302
+    children = list(item.children.order_by("pk"))
+    assert [ch.work_item.owner_unit for ch in children] == [world.ua, world.ua2]
+    assert all(ch.source == item.source for ch in children)
+    page = c.get(f"/supervision/{item.pk}/").content.decode()
+    assert "共 2 项，已办结 0 项，逾期 0 项" in page
+    assert world.client("liaison").get(f"/supervision/{item.pk}/decompose/").status_code == 403

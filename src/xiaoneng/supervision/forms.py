@@ -55,3 +55,48 @@ class IssueForm(forms.Form):
         if lead and lead in co:
             self.add_error("co_units", _("牵头单位不能同时是协办单位 (the lead unit cannot be a co-unit)"))
         return data
+
+
+class SubItemForm(forms.Form):
+    """One row of the decomposition form: a task for one lead unit (co-units optional)."""
+
+    title = forms.CharField(label=_("子事项"), max_length=300, required=False)
+    lead_unit = forms.ModelChoiceField(label=_("牵头单位"), queryset=Unit.objects.none(), required=False)
+    co_units = forms.ModelMultipleChoiceField(
+        label=_("协办单位"), queryset=Unit.objects.none(), required=False
+    )
+    due = forms.DateField(label=_("完成时限"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    limit = forms.CharField(label=_("办理时限"), required=False, max_length=16)
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("lead_unit", "co_units"):
+            self.fields[name].queryset = units
+        for field in self.fields.values():
+            css = (
+                "form-select"
+                if isinstance(field.widget, forms.Select | forms.SelectMultiple)
+                else "form-control"
+            )
+            field.widget.attrs.setdefault("class", css + " form-control-sm")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("title") and not data.get("lead_unit"):
+            return data  # an empty row
+        if not data.get("title"):
+            self.add_error("title", _("请填写子事项 (a title is required)"))
+        if not data.get("lead_unit"):
+            self.add_error("lead_unit", _("请选择牵头单位 (choose the lead unit)"))
+        if data.get("due") and data.get("limit"):
+            self.add_error("limit", _("完成时限和办理时限只填一个 (give a due date or a limit, not both)"))
+        if data.get("lead_unit") and data.get("lead_unit") in (data.get("co_units") or []):
+            self.add_error("co_units", _("牵头单位不能同时是协办单位 (the lead unit cannot be a co-unit)"))
+        return data
+
+    @property
+    def is_blank(self) -> bool:
+        return not self.cleaned_data.get("title") and not self.cleaned_data.get("lead_unit")
+
+
+SubItemFormSet = forms.formset_factory(SubItemForm, extra=8, max_num=200, validate_max=True)

@@ -54,3 +54,17 @@ def ledger_from_params(user, params) -> "scope.ScopedQuerySet":
         unit=params.get("unit", ""),
         due_within=params.get("due", ""),
     )
+
+
+def rollup(parent) -> dict[str, int]:
+    """The parent's progress from its children: how many, closed, overdue (yellow or red), open."""
+    from django.db.models import Count, Q
+
+    return parent.children.aggregate(
+        total=Count("pk"),
+        closed=Count("pk", filter=Q(work_item__state="closed")),
+        overdue=Count(
+            "pk", filter=Q(work_item__closed_at__isnull=True, work_item__stage__in=["yellow", "red"])
+        ),
+        open=Count("pk", filter=Q(work_item__closed_at__isnull=True)),
+    )

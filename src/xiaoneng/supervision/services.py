@@ -166,3 +166,27 @@ def act(
     item.refresh_from_db()
     item.work_item.refresh_from_db()
     return item
+
+
+@transaction.atomic
+def decompose(actor: Any, parent: SupervisedItem, rows: list[dict[str, Any]]) -> list[SupervisedItem]:
+    """分解: one decision into sub-items per unit in one go (the seeds: 99 tasks across 26 lead and 46 co-units).
+    Each child inherits the parent's source, reference number, urgency and cadence; all or nothing."""
+    if parent.work_item.closed_at is not None:
+        raise TransitionRefused(_("已办结或撤销的事项不能再分解 (the item is closed)"), code="closed")
+    if not rows:
+        raise TransitionRefused(
+            _("请至少填写一项子事项 (add at least one sub-item)"), status=400, code="empty"
+        )
+    return [
+        issue(
+            actor=actor,
+            parent=parent,
+            source=parent.source,
+            reference_no=parent.reference_no,
+            urgency=parent.urgency,
+            cadence=parent.cadence,
+            **row,
+        )
+        for row in rows
+    ]

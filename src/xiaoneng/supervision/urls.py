@@ -9,4 +9,5 @@ urlpatterns = [
     path("import/", views.import_items, name="supervision_import"),
     path("import/template.xlsx", views.import_template, name="supervision_import_template"),
     path("<int:pk>/", views.item, name="supervision_item"),
+    path("<int:pk>/decompose/", views.decompose, name="supervision_decompose"),
 ]

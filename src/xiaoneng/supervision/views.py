@@ -14,7 +14,7 @@ from xiaoneng.org.roles import Role
 from xiaoneng.web.views import ITEM_ROLES, role_required
 
 from . import ledger_io, selectors, services
-from .forms import IssueForm
+from .forms import IssueForm, SubItemFormSet
 from .models import Quality, Source, SupervisedItem
 from .workflow import WORKFLOW
 
@@ -102,6 +102,9 @@ def item(request, pk):
             "co_units": wi.units.all(),
             "reports": sup.reports.select_related("unit", "author"),
             "extensions": wi.extensions.all(),
+            "children": sup.children.select_related("work_item__owner_unit").order_by("pk"),
+            "rollup": selectors.rollup(sup),
+            "can_decompose": request.user.role == Role.SUPERVISOR and wi.closed_at is None,
             "timeline": [
                 {"event": e, "label": workitem.timeline_label(wi, e.action)} for e in wi.timeline.all()
             ],
@@ -140,3 +143,40 @@ def import_items(request):
                     return redirect("supervision")
     status = 400 if (errors or refused) else 200
     return render(request, "supervision/import.html", {"errors": errors, "refused": refused}, status=status)
+
+
+@role_required(Role.SUPERVISOR)
+def decompose(request, pk):
+    """分解: sub-items per unit in one form; nothing is created unless every filled row is right."""
+    parent = scope.access(
+        SupervisedItem, request.user, pk, SupervisedItem.objects.select_related("work_item")
+    )
+    units = scope.restrict(Unit, request.user).filter(is_active=True)
+    formset = SubItemFormSet(request.POST or None, form_kwargs={"units": units})
+    error = None
+    if request.method == "POST" and formset.is_valid():
+        rows = [
+            {
+                "title": f.cleaned_data["title"],
+                "lead_unit": f.cleaned_data["lead_unit"],
+                "co_units": list(f.cleaned_data.get("co_units") or []),
+                "due": f.cleaned_data.get("due"),
+                "limit": f.cleaned_data.get("limit") or "",
+            }
+            for f in formset.forms
+            if f.cleaned_data and not f.is_blank
+        ]
+        try:
+            children = services.decompose(request.user, parent, rows)
+        except TransitionRefused as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("已分解为 %(n)d 项子事项。") % {"n": len(children)})
+            return redirect("supervision_item", pk=parent.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "supervision/decompose.html",
+        {"parent": parent, "formset": formset, "error": error},
+        status=status,
+    )

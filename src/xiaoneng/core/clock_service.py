@@ -129,6 +129,14 @@ def evaluate(item: WorkItem, kind: Kind, now: datetime) -> Evaluation:
     return Evaluation(info.deadline, info.provisional, str(info.stage.value), info.next_change)
 
 
+def deadline_for(start: datetime, limit: str, region_path: str = "") -> datetime:
+    """A secondary deadline of a work item (a sign-for limit, the next report due) from the same clock."""
+    try:
+        return clock.deadline(calendar(region_path), start, parse_limit(limit)).at
+    except clock.ClockError as exc:
+        raise TransitionRefused(clock_message(exc), status=400, code="clock_error") from None
+
+
 def _calendar_region(item: WorkItem) -> str:
     return item.region_path or ""
 

@@ -108,6 +108,11 @@ def _timeline(
     )
 
 
+def note_event(item: WorkItem, action: str, note: str = "", actor: Any = None) -> TimelineEvent:
+    """An event on the timeline that is not a transition (a missed report, a reminder sent by the system …)."""
+    return _timeline(item, actor, action, {}, {}, note)
+
+
 def refresh_clock(item: WorkItem, now: datetime | None = None) -> None:
     """Deadline, provisional mark, stage and next check time from the clock (no save)."""
     kind = kind_of(item)
@@ -462,6 +467,8 @@ TIMELINE_LABELS = {
     "extension_rejected": _("不予延期"),
     "stage_changed": _("预警状态变化"),
     "deadline_recomputed": _("时限重算"),
+    "sign_overdue": _("签收超时"),
+    "report_overdue": _("进展报送逾期"),
 }
 
 

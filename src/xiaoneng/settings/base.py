@@ -220,6 +220,7 @@ NOTIFY_OPTIONS = {
 SCHEDULE = {
     "heartbeat": ("xiaoneng.core.tasks.heartbeat", 30),
     "sweep_deadlines": ("xiaoneng.core.tasks.sweep_deadlines", 60),
+    "supervision_missed": ("xiaoneng.supervision.tasks.check_signing_and_reports", 300),
 }
 
 LOGGING = {

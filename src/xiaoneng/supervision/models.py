@@ -57,6 +57,12 @@ class SupervisedItem(models.Model):
     cadence = models.CharField(_("报送频次"), max_length=10, choices=Cadence.choices, default=Cadence.NONE)
     parent = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="children")
     quality = models.CharField(_("办结质量"), max_length=10, choices=Quality.choices, blank=True)
+    # Secondary deadlines from the same clock: signing for the item, and the next progress report on cadence.
+    sign_deadline = models.DateTimeField(_("签收时限"), null=True, blank=True)
+    report_due = models.DateTimeField(_("下次报送时限"), null=True, blank=True, db_index=True)
+    # The report_due already flagged as missed (so a missed report is flagged once).
+    report_flagged = models.DateTimeField(null=True, blank=True)
+    sign_flagged = models.BooleanField(default=False)
 
     objects = ScopedQuerySet.as_manager()
 

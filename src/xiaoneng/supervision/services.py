@@ -5,19 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xiaoneng.core import notify, workitem
+from xiaoneng.core import clock_service, notify, workitem
 from xiaoneng.core.models import WorkItem
 from xiaoneng.core.workflow import TransitionRefused
 from xiaoneng.org.models import Person, Unit, User
 from xiaoneng.org.roles import Role
 
 from .models import ProgressReport, SupervisedItem
-from .workflow import KIND, last_day
+from .workflow import CADENCE_LIMITS, KIND, SIGN_LIMIT, last_day
 
 
 def limit_until(due: date, start: datetime) -> str:
@@ -78,6 +78,7 @@ def issue(
         wi.units.set(co_units)
     item = SupervisedItem.objects.create(
         work_item=wi,
+        sign_deadline=clock_service.deadline_for(wi.started_at, SIGN_LIMIT, wi.region_path),
         source=source,
         reference_no=reference_no,
         urgency=urgency,
@@ -141,6 +142,14 @@ def act(
             workitem.settle_extension(wi, actor, approve=transition == "approve_extension")
         if transition == "remind":
             remind(item, wi, actor, str(data.get("note", "")).strip())
+        if transition == "sign" or (transition == "report" and actor.unit_id == wi.owner_unit_id):
+            cadence_limit = CADENCE_LIMITS.get(item.cadence)
+            item.report_due = (
+                clock_service.deadline_for(timezone.now(), cadence_limit, wi.region_path)
+                if cadence_limit
+                else None
+            )
+            item.save(update_fields=["report_due"])
         if transition in ("report", "request_completion"):
             ProgressReport.objects.create(
                 item=item,
@@ -190,3 +199,50 @@ def decompose(actor: Any, parent: SupervisedItem, rows: list[dict[str, Any]]) ->
         )
         for row in rows
     ]
+
+
+def flag_missed(now: datetime | None = None) -> dict[str, int]:
+    """签收超时 and 报送逾期: a missed report is overdue too (SPEC §1). Idempotent: each miss is flagged once."""
+    now = now or timezone.now()
+    unsigned = SupervisedItem.objects.filter(
+        work_item__state="issued", sign_deadline__lte=now, sign_flagged=False
+    ).select_related("work_item")
+    missed = (
+        SupervisedItem.objects.filter(work_item__state="signed", report_due__lte=now)
+        .exclude(report_flagged=models.F("report_due"))
+        .select_related("work_item")
+    )
+    counts = {"unsigned": 0, "missed_reports": 0}
+    for item in unsigned:
+        with transaction.atomic():
+            item.sign_flagged = True
+            item.save(update_fields=["sign_flagged"])
+            workitem.note_event(item.work_item, "sign_overdue")
+            _tell_liaisons(
+                item, f"sign-overdue:{item.pk}", _("签收超时：%(t)s") % {"t": item.work_item.title}
+            )
+        counts["unsigned"] += 1
+    for item in missed:
+        with transaction.atomic():
+            item.report_flagged = item.report_due
+            item.save(update_fields=["report_flagged"])
+            workitem.note_event(item.work_item, "report_overdue")
+            _tell_liaisons(
+                item,
+                f"report-overdue:{item.pk}:{item.report_due:%Y%m%d%H%M}",
+                _("进展报送逾期：%(t)s") % {"t": item.work_item.title},
+            )
+        counts["missed_reports"] += 1
+    return counts
+
+
+def _tell_liaisons(item: SupervisedItem, key: str, title: str) -> None:
+    for user in User.objects.filter(unit_id=item.work_item.owner_unit_id, role=Role.LIAISON, is_active=True):
+        notify.notify(
+            user,
+            key,
+            title,
+            url=reverse("supervision_item", args=[item.pk]),
+            item=item.work_item,
+            channels=("sms",),
+        )

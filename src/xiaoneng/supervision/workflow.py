@@ -61,6 +61,9 @@ def last_day(deadline):
     return (timezone.localtime(deadline) - timedelta(microseconds=1)).date()
 
 
+SIGN_LIMIT = "1wd"  # 签收 within one working day (configurable preset)
+CADENCE_LIMITS = {"daily": "1wd", "weekly": "7d", "monthly": "30d"}
+
 SUPERVISORS = frozenset({Role.SUPERVISOR})
 LIAISON = frozenset({Role.LIAISON})
 

@@ -1,0 +1,11 @@
+"""Background jobs of 督查督办."""
+
+from django_tasks import task
+
+
+@task()
+def check_signing_and_reports() -> dict:
+    """Flag items not signed for in time and progress reports missed on cadence (each once), tell the liaisons."""
+    from .services import flag_missed
+
+    return flag_missed()

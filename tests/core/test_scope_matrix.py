@@ -24,6 +24,7 @@ MODEL_FOR_VIEW = {
     "item_detail": WorkItem,
     "supervision_item": SupervisedItem,
     "supervision_decompose": SupervisedItem,
+    "supervision_board": SupervisedItem,
     "unit_detail": Unit,
     "person_reveal": Person,
 }

@@ -170,3 +170,25 @@ def test_decompose_into_sub_items_per_unit_all_or_nothing(world, item):
     page = c.get(f"/supervision/{item.pk}/").content.decode()
     assert "共 2 项，已办结 0 项，逾期 0 项" in page
     assert world.client("liaison").get(f"/supervision/{item.pk}/decompose/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_dispatch_board_shows_who_reported_today_and_drafts_the_summary(world, item):
+    from tests.conftest import make_user
+
+    a = services.issue(
+        actor=world.users["supervisor"], title="展馆布展", source="meeting", lead_unit=world.ua, parent=item
+    )
+    services.issue(
+        actor=world.users["supervisor"], title="安保方案", source="meeting", lead_unit=world.ua2, parent=item
+    )
+    make_user("a2_liaison", "liaison", world.ua2)
+    services.act(a, "sign", world.users["liaison"], data={})
+    services.act(a, "report", world.users["liaison"], data={"text": "展位搭建完成80%"})
+    page = world.client("supervisor").get(f"/supervision/{item.pk}/board/").content.decode()
+    assert "应报 2 项，已报 1 项，未报 1 项" in page
+    assert "未报单位：东湖区市场监管局。" in page and "1. 展馆布展（东湖区住建局）：展位搭建完成80%" in page
+    other_day = (
+        world.client("supervisor").get(f"/supervision/{item.pk}/board/?day=2020-01-01").content.decode()
+    )
+    assert "应报 2 项，已报 0 项，未报 2 项" in other_day

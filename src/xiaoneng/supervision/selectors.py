@@ -68,3 +68,40 @@ def rollup(parent) -> dict[str, int]:
         ),
         open=Count("pk", filter=Q(work_item__closed_at__isnull=True)),
     )
+
+
+def dispatch_board(parent, day=None) -> dict:
+    """日调度: for a campaign (a parent item) on `day`, each open task with its lead unit, whether it reported that
+    day, and a generated summary the office can paste into its daily bulletin."""
+    from django.utils import timezone
+
+    day = day or timezone.localdate()
+    tasks = list(
+        parent.children.filter(work_item__closed_at__isnull=True)
+        .select_related("work_item__owner_unit")
+        .prefetch_related("reports")
+        .order_by("pk")
+    )
+    rows, missing = [], []
+    for t in tasks:
+        today = [r for r in t.reports.all() if timezone.localtime(r.created_at).date() == day]
+        rows.append({"task": t, "reports": today})
+        if not today:
+            missing.append(t.work_item.owner_unit.name)
+    reported = [r for r in rows if r["reports"]]
+    lines = [
+        f"{day.year}年{day.month}月{day.day}日调度情况：应报 {len(rows)} 项，已报 {len(reported)} 项，未报 {len(missing)} 项。"
+    ]
+    if missing:
+        lines.append("未报单位：" + "、".join(dict.fromkeys(missing)) + "。")
+    for i, r in enumerate(reported, start=1):
+        lines.append(
+            f"{i}. {r['task'].work_item.title}（{r['task'].work_item.owner_unit.name}）：{r['reports'][-1].text}"
+        )
+    return {
+        "day": day,
+        "rows": rows,
+        "missing": missing,
+        "reported": len(reported),
+        "summary": "\n".join(lines),
+    }

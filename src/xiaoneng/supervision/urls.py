@@ -10,4 +10,5 @@ urlpatterns = [
     path("import/template.xlsx", views.import_template, name="supervision_import_template"),
     path("<int:pk>/", views.item, name="supervision_item"),
     path("<int:pk>/decompose/", views.decompose, name="supervision_decompose"),
+    path("<int:pk>/board/", views.board, name="supervision_board"),
 ]

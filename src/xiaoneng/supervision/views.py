@@ -180,3 +180,20 @@ def decompose(request, pk):
         {"parent": parent, "formset": formset, "error": error},
         status=status,
     )
+
+
+@role_required(*ITEM_ROLES)
+def board(request, pk):
+    """调度台: today's expected reports of a campaign's tasks, who reported and who did not, and the summary."""
+    from datetime import date
+
+    parent = scope.access(
+        SupervisedItem, request.user, pk, SupervisedItem.objects.select_related("work_item")
+    )
+    try:
+        day = date.fromisoformat(request.GET["day"]) if request.GET.get("day") else None
+    except ValueError:
+        day = None
+    return render(
+        request, "supervision/board.html", {"parent": parent, "board": selectors.dispatch_board(parent, day)}
+    )

@@ -123,6 +123,19 @@ def seed(rng: random.Random, scale: int) -> None:
             )
         if step >= 4:
             services.act(sup, "verify", supervisor, data={"quality": rng.choice(Quality.values[:3])})
+    # The exhibition seed: a campaign run by daily dispatch (周安排、日调度), some groups reported today.
+    expo = services.issue(
+        actor=supervisor, title="2026青江科技成果展筹备（日调度）", source="meeting", lead_unit=units["XNB"],
+        limit="15wd", cadence="daily", started_at=now - timedelta(days=5),
+    )
+    groups = [("展馆布展组", "KJJ"), ("安全保卫组", "GAJ"), ("交通保障组", "JTJ"), ("宣传报道组", "WLJ"), ("后勤接待组", "SWJ")]
+    for n, (name, key) in enumerate(groups):
+        task = services.issue(actor=supervisor, title=name, source="meeting", lead_unit=units[key], limit="15wd",
+                              cadence="daily", parent=expo, started_at=now - timedelta(days=5))
+        liaison = _liaison(units[key], password_hash)
+        task = services.act(task, "sign", liaison, data={})
+        if n < 3:
+            services.act(task, "report", liaison, data={"text": f"{name}今日工作按计划推进，无异常。"})
     # A district-level item issued by the 东湖区 supervisor to one of its townships.
     dh = User.objects.get(username="supervisor_dh")
     town = Unit.objects.filter(region__code="990102001000").first()

@@ -114,6 +114,7 @@ def test_a_provisional_deadline_gives_a_provisional_stage() -> None:
         CAL, at("2026-12-10 10:00"), "5wd", at("2026-12-11 10:00"), StagePolicy(red="20wd")
     )
     assert red_in_2027.provisional is True  # the deadline is known, the red boundary is not
+    assert red_in_2027.deadline_provisional is False
 
 
 def test_policy_parsing() -> None:

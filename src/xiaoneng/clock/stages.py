@@ -135,6 +135,8 @@ class StageInfo:
     unit: Unit
     warning_at: datetime | None
     red_at: datetime | None
+    # The deadline alone depends on a year without a notice (``provisional`` also covers the red boundary).
+    deadline_provisional: bool = False
 
     @property
     def overdue(self) -> bool:
@@ -190,6 +192,7 @@ def stage_at(
     try:
         t_end, final = chain_end(ix, s0, limits, days, spans, office_close)
         provisional = is_provisional(ix, limits, s0 // DAY_US, final)
+        deadline_provisional = provisional
         total = measure(ix, unit, s0, t_end, days, spans)
         elapsed = measure(ix, unit, s0, now_us, days, spans)
 
@@ -247,4 +250,5 @@ def stage_at(
         unit=unit,
         warning_at=None if w_at is None else from_local_us(ix, w_at),
         red_at=None if r_at is None else from_local_us(ix, r_at),
+        deadline_provisional=deadline_provisional,
     )

@@ -126,7 +126,9 @@ def evaluate(item: WorkItem, kind: Kind, now: datetime) -> Evaluation:
         raise TransitionRefused(
             gettext("时限计算失败：%(e)s") % {"e": exc}, status=400, code="clock_error"
         ) from None
-    return Evaluation(info.deadline, info.provisional, str(info.stage.value), info.next_change)
+    # The item's mark says whether its deadline may still move; a red boundary in an unknown year does not
+    # make the deadline itself provisional.
+    return Evaluation(info.deadline, info.deadline_provisional, str(info.stage.value), info.next_change)
 
 
 def deadline_for(start: datetime, limit: str, region_path: str = "") -> datetime:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -402,7 +402,8 @@ def recompute_for_year(year: int, *, region_path: str = "", actor: Any = None) -
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo("Asia/Shanghai")
-    first, after = datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
+    # Items due up to two months before the year can still have their red boundary in it.
+    first, after = datetime(year, 1, 1, tzinfo=tz) - timedelta(days=62), datetime(year + 1, 1, 1, tzinfo=tz)
     qs = WorkItem.objects.filter(closed_at__isnull=True, started_at__lt=after).filter(
         Q(deadline__gte=first)
         | Q(deadline__isnull=True)

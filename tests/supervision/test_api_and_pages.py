@@ -192,3 +192,17 @@ def test_dispatch_board_shows_who_reported_today_and_drafts_the_summary(world, i
         world.client("supervisor").get(f"/supervision/{item.pk}/board/?day=2020-01-01").content.decode()
     )
     assert "应报 2 项，已报 0 项，未报 2 项" in other_day
+
+
+@pytest.mark.django_db
+def test_home_pages_count_what_waits(world, item):
+    liaison_home = world.client("liaison").get("/").content.decode()
+    assert "待签收督办事项" in liaison_home
+    services.act(item, "sign", world.users["liaison"], data={})
+    services.act(item, "request_completion", world.users["liaison"], data={"text": "完成"})
+    from xiaoneng.web.selectors import home_figures
+
+    cards = {str(c["label"]): c["value"] for c in home_figures(world.users["supervisor"])}
+    assert cards["待验收督办事项"] == 1
+    cards = {str(c["label"]): c["value"] for c in home_figures(world.users["liaison"])}
+    assert cards["待签收督办事项"] == 0

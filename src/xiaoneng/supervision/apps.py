@@ -15,5 +15,11 @@ class SupervisionConfig(AppConfig):
         from .workflow import KIND
 
         workitem.register(KIND)
+        from xiaoneng.web.selectors import HOME_CARDS
+
+        from .selectors import home_cards
+
+        if home_cards not in HOME_CARDS:
+            HOME_CARDS.append(home_cards)
         if demo.seed not in org_demo.DEMO_STEPS:
             org_demo.DEMO_STEPS.append(demo.seed)

@@ -125,13 +125,32 @@ def seed(rng: random.Random, scale: int) -> None:
             services.act(sup, "verify", supervisor, data={"quality": rng.choice(Quality.values[:3])})
     # The exhibition seed: a campaign run by daily dispatch (周安排、日调度), some groups reported today.
     expo = services.issue(
-        actor=supervisor, title="2026青江科技成果展筹备（日调度）", source="meeting", lead_unit=units["XNB"],
-        limit="15wd", cadence="daily", started_at=now - timedelta(days=5),
+        actor=supervisor,
+        title="2026青江科技成果展筹备（日调度）",
+        source="meeting",
+        lead_unit=units["XNB"],
+        limit="15wd",
+        cadence="daily",
+        started_at=now - timedelta(days=5),
     )
-    groups = [("展馆布展组", "KJJ"), ("安全保卫组", "GAJ"), ("交通保障组", "JTJ"), ("宣传报道组", "WLJ"), ("后勤接待组", "SWJ")]
+    groups = [
+        ("展馆布展组", "KJJ"),
+        ("安全保卫组", "GAJ"),
+        ("交通保障组", "JTJ"),
+        ("宣传报道组", "WLJ"),
+        ("后勤接待组", "SWJ"),
+    ]
     for n, (name, key) in enumerate(groups):
-        task = services.issue(actor=supervisor, title=name, source="meeting", lead_unit=units[key], limit="15wd",
-                              cadence="daily", parent=expo, started_at=now - timedelta(days=5))
+        task = services.issue(
+            actor=supervisor,
+            title=name,
+            source="meeting",
+            lead_unit=units[key],
+            limit="15wd",
+            cadence="daily",
+            parent=expo,
+            started_at=now - timedelta(days=5),
+        )
         liaison = _liaison(units[key], password_hash)
         task = services.act(task, "sign", liaison, data={})
         if n < 3:

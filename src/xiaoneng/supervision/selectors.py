@@ -105,3 +105,46 @@ def dispatch_board(parent, day=None) -> dict:
         "reported": len(reported),
         "summary": "\n".join(lines),
     }
+
+
+def home_cards(user) -> list[dict]:
+    """What waits for this user in 督查督办: completion requests to verify, items to sign, reports overdue."""
+    from django.db.models import Count, F, Q
+    from django.utils.translation import gettext_lazy as _
+
+    from xiaoneng.org.roles import Role
+
+    if user.role == Role.SUPERVISOR:
+        n = scope.restrict(SupervisedItem, user).filter(work_item__state="completion_requested").count()
+        return [
+            {
+                "label": _("待验收督办事项"),
+                "value": n,
+                "url": "supervision",
+                "query": "state=completion_requested",
+                "tone": "primary",
+            }
+        ]
+    if user.role in (Role.LIAISON, Role.UNIT_LEADER):
+        mine = scope.restrict(SupervisedItem, user).filter(work_item__owner_unit_id=user.unit_id)
+        agg = mine.aggregate(
+            to_sign=Count("pk", filter=Q(work_item__state="issued")),
+            reports=Count("pk", filter=Q(work_item__state="signed", report_flagged=F("report_due"))),
+        )
+        return [
+            {
+                "label": _("待签收督办事项"),
+                "value": agg["to_sign"],
+                "url": "supervision",
+                "query": "state=issued",
+                "tone": "primary",
+            },
+            {
+                "label": _("进展报送逾期"),
+                "value": agg["reports"],
+                "url": "supervision",
+                "query": "state=signed",
+                "tone": "warning",
+            },
+        ]
+    return []

@@ -31,6 +31,10 @@ def item_figures(user) -> dict:
     return agg
 
 
+# Capabilities add their own cards: functions (user) -> list of card dicts, registered in their AppConfig.ready.
+HOME_CARDS: list = []
+
+
 def home_figures(user) -> list[dict]:
     """The cards on the home page: label, number, and where the number leads."""
     role = user.role
@@ -119,6 +123,8 @@ def home_figures(user) -> list[dict]:
             },
             {"label": _("审计事件总数"), "value": events.count(), "url": "audit"},
         ]
+    for provider in HOME_CARDS:
+        cards += provider(user)
     cards.append(
         {
             "label": _("未读消息"),

@@ -102,7 +102,7 @@ def test_a_stale_version_never_silently_overwrites(world, item):
     workitem.perform(item, "sign", world.users["liaison"], expected_version=1)
     with pytest.raises(TransitionRefused) as exc:
         workitem.perform(item, "cancel", world.users["supervisor"], expected_version=1)
-    assert exc.value.code == "version_conflict"
+    assert exc.value.code == "version_conflict" and exc.value.status == 412
     assert WorkItem.objects.get(pk=item.pk).state == "signed"
 
 
@@ -220,7 +220,7 @@ def test_api_performs_a_transition_and_answers_409_with_the_reason(world, item):
     stale = world.client("supervisor").post(
         f"/api/work-items/{item.pk}/actions/cancel/", {"version": 1}, content_type="application/json"
     )
-    assert stale.status_code == 409 and stale.json()["code"] == "version_conflict"
+    assert stale.status_code == 412 and stale.json()["code"] == "version_conflict"
     unknown = liaison.post(f"/api/work-items/{item.pk}/actions/fly/", {}, content_type="application/json")
     assert unknown.status_code == 404
 

@@ -194,3 +194,37 @@ def test_late_signing_and_missed_reports_are_flagged_once(world, item):
     assert services.flag_missed(now=at("2026-03-13 09:00")) == {"unsigned": 0, "missed_reports": 0}
     actions = list(item.work_item.timeline.values_list("action", flat=True))
     assert actions.count("sign_overdue") == 1 and actions.count("report_overdue") == 1
+
+
+@pytest.mark.django_db
+def test_suspension_stops_the_clock_and_resumption_moves_the_deadline(world, item):
+    supervisor = world.users["supervisor"]
+    with time_machine.travel(at("2026-03-02 10:00"), tick=False):
+        item = services.act(item, "sign", world.users["liaison"], data={})
+    with time_machine.travel(at("2026-03-04 10:00"), tick=False):
+        with pytest.raises(TransitionRefused, match="中止理由"):
+            services.act(item, "suspend", supervisor, data={})
+        item = services.act(item, "suspend", supervisor, data={"note": "等待省厅批复"})
+    assert item.work_item.state == "suspended"
+    with time_machine.travel(at("2026-03-09 10:00"), tick=False):
+        item = services.act(item, "resume", supervisor, data={})
+    # 4, 5, 6 Mar (Wed–Fri) do not count: three working days later than 16 Mar.
+    assert item.work_item.state == "signed" and item.work_item.deadline == at("2026-03-20 00:00")
+    assert item.work_item.pauses.get().reason == "等待省厅批复"
+
+
+@pytest.mark.django_db
+def test_a_stale_version_is_refused_with_412(world, item):
+    c = world.client("liaison")
+    assert (
+        c.post(
+            f"/api/supervision/items/{item.pk}/sign/", {"version": 1}, content_type="application/json"
+        ).status_code
+        == 200
+    )
+    stale = world.client("supervisor").post(
+        f"/api/supervision/items/{item.pk}/cancel/",
+        {"version": 1, "note": "x"},
+        content_type="application/json",
+    )
+    assert stale.status_code == 412 and stale.json()["code"] == "version_conflict"

@@ -171,6 +171,7 @@ def _lock(item: WorkItem, expected_version: int | None) -> WorkItem:
             gettext(
                 "该事项已被他人修改，请刷新后重试 (the item was changed by someone else; reload and retry)"
             ),
+            status=412,  # Precondition Failed: the version the client saw is not the current one
             code="version_conflict",
         )
     return fresh
@@ -215,18 +216,41 @@ def perform(
     return item
 
 
-@transaction.atomic
-def pause(item: WorkItem, actor: Any, *, reason: str, at: datetime | None = None) -> Pause:
-    """Stop the clock (中止计时) from `at`: the pause's days or working hours do not count (行政许可法 art. 45)."""
-    item = _lock(item, None)
+def open_pause(item: WorkItem, *, reason: str, at: datetime | None = None) -> Pause:
+    """The pause row that stops `item`'s clock from `at` (行政许可法 art. 45); refused when one is open or no
+    reason is given. Kinds call this from a transition's effect; `pause` is the stand-alone form."""
     if item.pauses.filter(ended_at__isnull=True).exists():
         raise TransitionRefused(gettext("计时已经中止 (the clock is already paused)"), code="already_paused")
     if not reason.strip():
         raise TransitionRefused(
             gettext("请填写中止原因 (a reason is required)"), status=400, code="reason_required"
         )
+    return Pause.objects.create(item=item, reason=reason, started_at=at or timezone.now())
+
+
+def close_pause(item: WorkItem, *, at: datetime | None = None) -> Pause:
+    """End `item`'s open pause at `at`: the clock runs again."""
+    p = item.pauses.filter(ended_at__isnull=True).first()
+    if p is None:
+        raise TransitionRefused(gettext("计时没有中止 (the clock is not paused)"), code="not_paused")
+    at = at or timezone.now()
+    if at < p.started_at:
+        raise TransitionRefused(
+            gettext("恢复时间不能早于中止时间 (resumption before suspension)"),
+            status=400,
+            code="bad_interval",
+        )
+    p.ended_at = at
+    p.save(update_fields=["ended_at"])
+    return p
+
+
+@transaction.atomic
+def pause(item: WorkItem, actor: Any, *, reason: str, at: datetime | None = None) -> Pause:
+    """Stop the clock (中止计时) from `at`: the pause's days or working hours do not count (行政许可法 art. 45)."""
+    item = _lock(item, None)
     before = _snapshot(item)
-    p = Pause.objects.create(item=item, reason=reason, started_at=at or timezone.now())
+    p = open_pause(item, reason=reason, at=at)
     refresh_clock(item)
     item.version += 1
     item.save()
@@ -238,19 +262,8 @@ def pause(item: WorkItem, actor: Any, *, reason: str, at: datetime | None = None
 def resume(item: WorkItem, actor: Any, *, at: datetime | None = None) -> Pause:
     """Restart the clock (恢复计时)."""
     item = _lock(item, None)
-    p = item.pauses.filter(ended_at__isnull=True).first()
-    if p is None:
-        raise TransitionRefused(gettext("计时没有中止 (the clock is not paused)"), code="not_paused")
-    at = at or timezone.now()
-    if at < p.started_at:
-        raise TransitionRefused(
-            gettext("恢复时间不能早于中止时间 (resumption before suspension)"),
-            status=400,
-            code="bad_interval",
-        )
     before = _snapshot(item)
-    p.ended_at = at
-    p.save(update_fields=["ended_at"])
+    p = close_pause(item, at=at)
     refresh_clock(item)
     item.version += 1
     item.save()

@@ -104,6 +104,10 @@ class SupervisedItemViewSet(ScopedReadOnlyViewSet):
     )
     approve_extension = _transition("approve_extension", "批准延期 (supervisor): the deadline moves")
     reject_extension = _transition("reject_extension", "不予延期 (supervisor)")
+    suspend = _transition("suspend", "中止 (supervisor): `note` (reason) required; the clock stops")
+    resume = _transition(
+        "resume", "恢复办理 (supervisor): the clock runs again, the deadline moves by the pause"
+    )
     remind = _transition(
         "remind", "催办 (supervisor): `note` is the message; from the second on, the unit head too"
     )

@@ -140,6 +140,10 @@ def act(
             workitem.add_extension_request(wi, actor, limit=f"{days}d", reason=str(data["reason"]).strip())
         if transition in ("approve_extension", "reject_extension"):
             workitem.settle_extension(wi, actor, approve=transition == "approve_extension")
+        if transition == "suspend":
+            workitem.open_pause(wi, reason=note)
+        if transition in ("resume", "cancel") and wi.pauses.filter(ended_at__isnull=True).exists():
+            workitem.close_pause(wi)
         if transition == "remind":
             remind(item, wi, actor, str(data.get("note", "")).strip())
         if transition == "sign" or (transition == "report" and actor.unit_id == wi.owner_unit_id):

@@ -216,6 +216,9 @@ NOTIFY_OPTIONS = {
     "wecom": {k: v for k, v in {"url": os.environ.get("XIAONENG_WECOM_URL", "")}.items() if v},
 }
 
+# The demo city's year of routine supervised work (items); tests load the demo without it.
+DEMO_ROUTINE_ITEMS = int(os.environ.get("XIAONENG_DEMO_ROUTINE_ITEMS", "800"))
+
 # The scheduler's periodic jobs: name -> (task path, interval seconds).
 SCHEDULE = {
     "heartbeat": ("xiaoneng.core.tasks.heartbeat", 30),

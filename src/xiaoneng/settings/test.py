@@ -27,3 +27,4 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_FAILURE_LIMIT = 5
+DEMO_ROUTINE_ITEMS = 0  # the curated demo items only; the year of routine work is for `make run`

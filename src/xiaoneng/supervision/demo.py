@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
@@ -51,6 +52,61 @@ TASKS = [
     ("农村人居环境整治百日攻坚", "meeting", "NYJ", ["STHJ", "SLJ"], "40wd", "青政办〔2026〕20号"),
     ("跨境电商综试区年度任务推进", "assignment", "SWJ", ["GXJ"], "40wd", "省办交〔2026〕11号"),
 ]
+# A year of routine supervised work: (task, source) templates assigned across departments, districts, townships.
+ROUTINE = [
+    ("落实“好差评”差评整改回访", "evaluation"),
+    ("窗口服务作风专项整治", "inspection"),
+    ("12345热线转办工单按期办结", "assignment"),
+    ("重点项目审批提速", "meeting"),
+    ("涉企检查“综合查一次”落实", "instruction"),
+    ("政务服务事项“最多跑一次”梳理", "meeting"),
+    ("人大代表建议办理答复", "npc_suggestion"),
+    ("政协提案办理答复", "cppcc_proposal"),
+    ("安全生产隐患排查整改", "instruction"),
+    ("营商环境评价短板整改", "evaluation"),
+    ("民生实事项目进度督查", "meeting"),
+    ("信访积案化解", "assignment"),
+]
+LIMITS = ["10wd", "15wd", "20wd", "30wd", "40wd", "60d"]
+
+
+def routine_year(rng: random.Random, supervisor, units: list[Unit], password_hash: str, count: int) -> None:
+    """`count` items started over the past year; those past their deadline mostly closed, some still overdue."""
+    now = timezone.now()
+    for i in range(count):
+        title, source = ROUTINE[i % len(ROUTINE)]
+        unit = units[rng.randrange(len(units))]
+        started = now - timedelta(days=rng.randrange(1, 365), hours=rng.randrange(9))
+        sup = services.issue(
+            actor=supervisor,
+            title=f"{unit.short_name or unit.name}：{title}",
+            source=source,
+            lead_unit=unit,
+            limit=rng.choice(LIMITS),
+            started_at=started,
+            cadence=rng.choice(["none", "weekly", "monthly"]),
+            urgency=rng.choice(["normal"] * 6 + ["urgent", "extra"]),
+        )
+        liaison = _liaison(unit, password_hash)
+        overdue = sup.work_item.deadline is not None and sup.work_item.deadline < now
+        fate = rng.random()
+        if overdue and fate < 0.03:
+            continue  # never even signed for: a red card waiting to happen
+        sup = services.act(sup, "sign", liaison, data={})
+        if not overdue and fate < 0.4:
+            continue
+        sup = services.act(sup, "report", liaison, data={"text": "已按方案推进，完成阶段性任务。"})
+        if overdue and fate < 0.08:
+            continue  # signed, reported once, still overdue
+        if not overdue and fate < 0.7:
+            continue
+        sup = services.act(sup, "request_completion", liaison, data={"text": "已完成，附佐证材料。"})
+        if not overdue or fate >= 0.12:  # a few overdue ones wait for verification
+            services.act(
+                sup, "verify", supervisor, data={"quality": rng.choice(["excellent", "good", "good", "fair"])}
+            )
+
+
 DISTRICT_TASK = ("辖区企业开办时间压缩至1个工作日", "meeting", "20wd", "青政办〔2026〕12号")
 
 
@@ -155,6 +211,8 @@ def seed(rng: random.Random, scale: int) -> None:
         task = services.act(task, "sign", liaison, data={})
         if n < 3:
             services.act(task, "report", liaison, data={"text": f"{name}今日工作按计划推进，无异常。"})
+    count = settings.DEMO_ROUTINE_ITEMS * scale
+    routine_year(rng, supervisor, list(Unit.objects.filter(is_active=True)), password_hash, count)
     # A district-level item issued by the 东湖区 supervisor to one of its townships.
     dh = User.objects.get(username="supervisor_dh")
     town = Unit.objects.filter(region__code="990102001000").first()

@@ -32,6 +32,15 @@ if ! command -v chromium >/dev/null 2>&1; then
       || echo "chromium install failed; see /tmp/xiaoneng-apt.log"
   fi
 fi
+# LibreOffice (writer only) and CJK fonts, to convert official documents to PDF in the document tests.
+if ! command -v soffice >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    step "installing Debian libreoffice-writer and CJK fonts for the document tests"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-uming) >/tmp/xiaoneng-apt-lo.log 2>&1 \
+      || echo "libreoffice install failed; see /tmp/xiaoneng-apt-lo.log"
+  fi
+fi
 
 step "ruff"
 $BIN/ruff check src tests bench scripts || failed+=("ruff")

@@ -270,3 +270,58 @@ class CalendarVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} v{self.pk}"
+
+
+class DocumentSerial(models.Model):
+    """The running number of one issuing unit's documents in one series and year (发文顺序号). Locked FOR UPDATE
+    by `documents.allocate_number` inside the issuing transaction: a rolled-back issue gives its number back
+    and concurrent issues queue, so numbers have no gaps and never repeat."""
+
+    issuer = models.ForeignKey("org.Unit", models.PROTECT, related_name="+", verbose_name=_("单位"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    series = models.CharField(max_length=20)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "year", "series"], name="documentserial_per_series")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series}〔{self.year}〕{self.last} (unit {self.issuer_id})"
+
+
+class IssuedDocument(models.Model):
+    """An official document issued with a number (发文字号): who issued it, what it concerns and the SHA-256 of
+    the file handed out, so a copy can be checked against the record."""
+
+    issuer = models.ForeignKey(
+        "org.Unit", models.PROTECT, related_name="issued_documents", verbose_name=_("单位")
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    series = models.CharField(max_length=20)
+    seq = models.PositiveIntegerField(_("序号"))
+    number = models.CharField(_("文号"), max_length=60, db_index=True)
+    title = models.CharField(_("标题"), max_length=300)
+    kind = models.CharField(_("类别"), max_length=30)
+    object_type = models.CharField(_("对象类型"), max_length=60, blank=True)
+    object_id = models.CharField(_("对象"), max_length=64, blank=True)
+    sha256 = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "year", "series", "seq"], name="issueddocument_number_once"
+            )
+        ]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="issueddocument_object")]
+
+    def __str__(self) -> str:
+        return self.number

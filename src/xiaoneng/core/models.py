@@ -325,3 +325,62 @@ class IssuedDocument(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class Recusal(models.Model):
+    """回避: a unit or a person that must not see one work item (the unit and the official a complaint is about,
+    the people an accountability case concerns). The work-item scope rule keeps such items from regional staff
+    who belong to the unit or are the person, whatever their role and region; unit staff see an item only when
+    their unit owns it or takes part in it."""
+
+    work_item = models.ForeignKey(WorkItem, models.CASCADE, related_name="recusals")
+    unit = models.ForeignKey("org.Unit", models.CASCADE, null=True, blank=True, related_name="+")
+    person = models.ForeignKey("org.Person", models.CASCADE, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(unit__isnull=False) | models.Q(person__isnull=False), name="recusal_who"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["unit"], name="recusal_unit"),
+            models.Index(fields=["person"], name="recusal_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"recusal {self.work_item_id}: unit {self.unit_id} person {self.person_id}"
+
+
+class CardRecord(models.Model):
+    """A yellow or red card (黄牌 / 红牌) on a unit's record: written by the deadline sweep when one of the unit's
+    items becomes overdue (yellow) or seriously overdue (red), once per item and colour — an item that goes
+    straight to red gets both. The unit is the owner at that moment and keeps the card; `at` is the instant the
+    clock put the item in that stage (the deadline, the red boundary), `year` its calendar year in local time."""
+
+    work_item = models.ForeignKey(WorkItem, models.CASCADE, related_name="cards", verbose_name=_("事项"))
+    unit = models.ForeignKey("org.Unit", models.PROTECT, related_name="cards", verbose_name=_("责任单位"))
+    # The unit's region at that moment, so scope is one prefix filter as for work items.
+    region_path = models.CharField(max_length=200, db_index=True, editable=False)
+    kind = models.CharField(_("类别"), max_length=40)
+    stage = models.CharField(
+        _("红黄牌"), max_length=10, choices=[(Stage.YELLOW, Stage.YELLOW.label), (Stage.RED, Stage.RED.label)]
+    )
+    at = models.DateTimeField(_("时间"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("红黄牌")
+        verbose_name_plural = _("红黄牌")
+        constraints = [
+            models.UniqueConstraint(fields=["work_item", "stage"], name="card_once_per_item_and_stage"),
+            models.CheckConstraint(condition=models.Q(stage__in=["yellow", "red"]), name="card_stage_yellow_or_red"),
+        ]
+        indexes = [models.Index(fields=["unit", "year"], name="card_unit_year")]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} {self.work_item_id} @ {self.at:%Y-%m-%d}"

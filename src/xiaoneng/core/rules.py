@@ -5,7 +5,7 @@ from django.db.models import Q
 from xiaoneng.org.roles import REGIONAL_ROLES, UNIT_ROLES, Role
 
 from . import scope
-from .models import AuditEvent, Notification, WorkItem
+from .models import AuditEvent, Notification, Recusal, WorkItem
 
 
 @scope.rule(WorkItem)
@@ -13,7 +13,8 @@ def work_items(user, qs):
     """Regional roles: items owned in their region subtree; a unit's liaison and head: the items their unit
     owns or takes part in. The 三员 and evaluators see no case content."""
     if user.role in REGIONAL_ROLES:
-        return qs.filter(region_path__startswith=user.jurisdiction_path)
+        qs = qs.filter(region_path__startswith=user.jurisdiction_path)
+        return qs.exclude(pk__in=_recused(user))
     if user.role in UNIT_ROLES:
         return qs.filter(
             Q(owner_unit_id=user.unit_id)
@@ -31,3 +32,11 @@ def audit_events(user, qs):
 @scope.rule(Notification)
 def notifications(user, qs):
     return qs.filter(recipient_id=user.pk)
+
+
+def _recused(user):
+    """The items `user` must stay out of (回避): their unit or their person is recorded as concerned."""
+    who = Q(unit_id=user.unit_id) if user.unit_id else Q(pk__in=[])
+    if user.person_id:
+        who |= Q(person_id=user.person_id)
+    return Recusal.objects.filter(who).values("work_item_id")

@@ -223,7 +223,14 @@ def seed(scale: int = 1, seed_value: int = 20261123) -> DemoSummary:
 
     units: dict[str, Unit] = {}
     for key, name, short, utype in CITY_DEPARTMENTS:
-        units[key] = Unit(code=f"{city.code}-{key}", name=name, short_name=short, type=utype, region=city)
+        units[key] = Unit(
+            code=f"{city.code}-{key}",
+            name=name,
+            short_name=short,
+            type=utype,
+            region=city,
+            handles_complaints=key == "XNB",
+        )
     for county in counties:
         gov = Unit(
             code=f"{county.code}-ZF",
@@ -240,6 +247,7 @@ def seed(scale: int = 1, seed_value: int = 20261123) -> DemoSummary:
                 short_name=f"{county.name[:2]}{short}",
                 type=utype,
                 region=county,
+                handles_complaints=key == "XNB",
             )
     for town in towns:
         units[town.code] = Unit(

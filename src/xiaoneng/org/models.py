@@ -74,6 +74,9 @@ class Unit(models.Model):
         "Person", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("主要负责人")
     )
     is_active = models.BooleanField(_("有效"), default=True)
+    # The efficiency office (效能办 / 投诉中心) that receives the public's complaints about units of its region
+    # and the regions below it (the nearest such unit up the region chain takes a complaint).
+    handles_complaints = models.BooleanField(_("受理效能投诉"), default=False)
 
     objects = ScopedQuerySet.as_manager()
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "xiaoneng.core",
     "xiaoneng.org",
     "xiaoneng.supervision",
+    "xiaoneng.complaints",
     "xiaoneng.web",
 ]
 

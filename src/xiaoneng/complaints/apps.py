@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ComplaintsConfig(AppConfig):
+    name = "xiaoneng.complaints"
+    label = "complaints"
+    verbose_name = _("效能投诉")
+
+    def ready(self) -> None:
+        from xiaoneng.core import workitem
+
+        from . import rules  # noqa: F401
+        from .workflow import KIND
+
+        workitem.register(KIND)

@@ -1,0 +1,24 @@
+"""Scope of complaints: a complaint is visible exactly when its work item is (region for staff, minus 回避;
+the handling unit once a copy was released to it). What each role sees of it is decided in the views and
+serializers (the unit works from the redacted copy only)."""
+
+from xiaoneng.core import scope
+from xiaoneng.core.models import WorkItem
+
+from .models import Attachment, Complaint
+
+
+@scope.rule(Complaint)
+def complaints(user, qs):
+    return qs.filter(work_item__in=scope.restrict(WorkItem, user).values("pk"))
+
+
+@scope.rule(Attachment)
+def attachments(user, qs):
+    """Staff see every attachment of a complaint they may see; a unit only those released with its copy."""
+    from xiaoneng.org.roles import UNIT_ROLES
+
+    qs = qs.filter(complaint__in=scope.restrict(Complaint, user).values("pk"))
+    if user.role in UNIT_ROLES:
+        qs = qs.filter(for_unit=True)
+    return qs

@@ -1,0 +1,239 @@
+"""效能投诉's states and transitions, declared once (SPEC §2): received → accepted (受理) or not accepted →
+handled directly (直查) or assigned (交办) → the unit replies → supervisor review (pass / redo) → reply to the
+complainant → follow-up and rating → reopened once on dissatisfaction → closed with a finding."""
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from xiaoneng.core.workflow import Transition, Workflow
+from xiaoneng.core.workitem import Kind
+from xiaoneng.org.roles import Role
+
+from .models import Finding, Handling, Rating
+
+ACCEPT_LIMIT = "1wd"  # 受理 within one working day (SPEC presets: 效能投诉 default)
+REOPEN_MAX = 1  # 不满意 may reopen once for re-handling
+
+STAFF = frozenset({Role.SUPERVISOR})
+LIAISON = frozenset({Role.LIAISON})
+
+
+def _text_required(field: str, label):
+    def guard(item, actor, data):
+        if not str(data.get(field, "")).strip():
+            return _("请填写%(label)s (%(field)s is required)") % {"label": label, "field": field}
+        return None
+
+    return guard
+
+
+def _complaint(item):
+    return item.complaint
+
+
+def _assign_valid(item, actor, data):
+    from xiaoneng.org.models import Unit
+
+    from .redaction import identity_leaks
+
+    unit = data.get("unit")
+    if not isinstance(unit, Unit):
+        return _("请选择承办单位 (choose the handling unit)")
+    text = str(data.get("redacted_content", "")).strip()
+    if not text:
+        return _("请填写转办内容（已去除投诉人信息） (the redacted copy is required)")
+    leaks = identity_leaks(_complaint(item), text)
+    if leaks:
+        return _(
+            "转办内容仍含投诉人信息：%(what)s，请删除后再转办 (the copy still identifies the complainant)"
+        ) % {"what": "、".join(str(x) for x in leaks)}
+    return None
+
+
+def _review_pass_valid(item, actor, data):
+    if not str(data.get("public_reply", "")).strip():
+        return _("请填写给投诉人的答复意见 (the reply to the complainant is required)")
+    if data.get("finding") not in Finding.values:
+        return _("请选择核查结论：属实/部分属实/不属实 (choose a finding)")
+    return None
+
+
+def _redo_valid(item, actor, data):
+    if _complaint(item).handling != Handling.ASSIGNED:
+        return _("直查件无需退回重办 (only assigned complaints go back to the unit)")
+    return _text_required("note", _("重办理由"))(item, actor, data)
+
+
+def _rate_valid(item, actor, data):
+    if data.get("rating") not in Rating.values:
+        return _("请选择评价：满意/基本满意/不满意 (choose a rating)")
+    return None
+
+
+def _reopen_valid(item, actor, data):
+    c = _complaint(item)
+    if c.rating != Rating.DISSATISFIED:
+        return _("只有不满意的投诉可以重新办理 (only a dissatisfied complaint can be reopened)")
+    if c.reopen_count >= REOPEN_MAX:
+        return _("该投诉已重新办理过一次 (a complaint is reopened once only)")
+    return None
+
+
+def _close_valid(item, actor, data):
+    c = _complaint(item)
+    if not c.public_reply.strip() or not c.finding:
+        # 件件有落实、事事有结果: no complaint closes without a reply and a finding.
+        return _("没有答复意见和核查结论的投诉不能办结 (a complaint closes only with a reply and a finding)")
+    return None
+
+
+def _pending_extension(item):
+    return item.extensions.filter(status="requested").first()
+
+
+def _extension_request_valid(item, actor, data):
+    if _pending_extension(item) is not None:
+        return _("已有待审批的延期申请 (an extension request is pending)")
+    if not str(data.get("reason", "")).strip():
+        return _("请填写延期理由 (a reason is required)")
+    return None
+
+
+def _extension_pending(item, actor, data):
+    if _pending_extension(item) is None:
+        return _("没有待审批的延期申请 (no pending extension request)")
+    return None
+
+
+WORKFLOW = Workflow(
+    states={
+        "received": _("待受理"),
+        "accepted": _("已受理"),
+        "not_accepted": _("不予受理"),
+        "investigating": _("直查中"),
+        "assigned": _("已交办"),
+        "replied": _("待审核"),
+        "answered": _("已答复"),
+        "closed": _("已办结"),
+    },
+    initial="received",
+    terminal=["not_accepted", "closed"],
+    transitions=[
+        Transition("accept", _("受理"), frozenset({"received"}), "accepted", STAFF, style="success"),
+        Transition(
+            "reject",
+            _("不予受理"),
+            frozenset({"received"}),
+            "not_accepted",
+            STAFF,
+            guard=_text_required("reason", _("不予受理理由")),
+            style="outline-danger",
+        ),
+        Transition(
+            "handle_directly", _("直查"), frozenset({"accepted"}), "investigating", STAFF, style="primary"
+        ),
+        Transition("assign", _("交办"), frozenset({"accepted"}), "assigned", STAFF, guard=_assign_valid),
+        Transition(
+            "reply",
+            _("单位答复"),
+            frozenset({"assigned"}),
+            "replied",
+            LIAISON | frozenset({Role.UNIT_LEADER}),
+            guard=_text_required("text", _("答复内容")),
+            relation="owner",
+            style="success",
+        ),
+        Transition(
+            "record_result",
+            _("直查结果"),
+            frozenset({"investigating"}),
+            "replied",
+            STAFF,
+            guard=_text_required("text", _("核查情况")),
+            style="success",
+        ),
+        Transition(
+            "review_pass",
+            _("审核通过并答复"),
+            frozenset({"replied"}),
+            "answered",
+            STAFF,
+            guard=_review_pass_valid,
+            style="success",
+        ),
+        Transition(
+            "review_redo",
+            _("退回重办"),
+            frozenset({"replied"}),
+            "assigned",
+            STAFF,
+            guard=_redo_valid,
+            style="warning",
+        ),
+        Transition(
+            "rate",
+            _("回访评价"),
+            frozenset({"answered"}),
+            None,
+            STAFF,
+            guard=_rate_valid,
+            style="outline-primary",
+        ),
+        Transition(
+            "reopen",
+            _("重新办理"),
+            frozenset({"answered"}),
+            "accepted",
+            STAFF,
+            guard=_reopen_valid,
+            style="outline-warning",
+        ),
+        Transition("close", _("办结"), frozenset({"answered"}), "closed", STAFF, guard=_close_valid),
+        Transition(
+            "request_extension",
+            pgettext_lazy("action", "申请延期"),
+            frozenset({"assigned"}),
+            None,
+            LIAISON,
+            guard=_extension_request_valid,
+            relation="owner",
+            style="outline-secondary",
+        ),
+        Transition(
+            "approve_extension",
+            pgettext_lazy("action", "批准延期"),
+            frozenset({"assigned", "replied"}),
+            None,
+            STAFF,
+            guard=_extension_pending,
+            style="outline-success",
+        ),
+        Transition(
+            "reject_extension",
+            pgettext_lazy("action", "不予延期"),
+            frozenset({"assigned", "replied"}),
+            None,
+            STAFF,
+            guard=_extension_pending,
+            style="outline-warning",
+        ),
+    ],
+)
+
+
+def _detail_url(item) -> str:
+    from django.urls import reverse
+
+    return reverse("complaint_detail", args=[item.pk])
+
+
+KIND = Kind(
+    code="complaint",
+    label=_("效能投诉"),
+    workflow=WORKFLOW,
+    default_limit=ACCEPT_LIMIT,
+    warning="20%",
+    red_after="3wd",
+    detail_url=_detail_url,
+    clock_states=frozenset({"received", "accepted", "investigating", "assigned"}),
+)

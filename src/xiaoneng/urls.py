@@ -22,5 +22,6 @@ urlpatterns = [
     path("api/", include(router.urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("supervision/", include("xiaoneng.supervision.urls")),
+    path("portal/", include("xiaoneng.complaints.portal_urls")),
     path("", include("xiaoneng.web.urls")),
 ]

@@ -17,7 +17,26 @@ from xiaoneng.supervision.models import SupervisedItem
 
 # Views anyone may open without logging in. Everything else must send the anonymous visitor to the login page
 # (pages) or answer 401/403 (API).
-PUBLIC = {"login", "logout", "healthz", "set_language"}
+PUBLIC = {
+    "login",
+    "logout",
+    "healthz",
+    "set_language",
+    # 效能投诉's public side: the portal and the Open311 GeoReport v2 API (complaints/portal.py, open311.py).
+    "portal_index",
+    "portal_submit",
+    "portal_submit_done",
+    "portal_track",
+    "portal_rate",
+    "portal_wall",
+    "portal_units",
+    "portal_large_type",
+    "open311_services",
+    "open311_service_definition",
+    "open311_requests",
+    "open311_request",
+    "open311_token",
+}
 
 # Web views with a path parameter, and the model it names (API viewsets declare `.model` themselves).
 MODEL_FOR_VIEW = {
@@ -25,6 +44,8 @@ MODEL_FOR_VIEW = {
     "supervision_item": SupervisedItem,
     "supervision_decompose": SupervisedItem,
     "supervision_board": SupervisedItem,
+    "supervision_notice": SupervisedItem,
+    "supervision_document": SupervisedItem,
     "unit_detail": Unit,
     "person_reveal": Person,
 }
@@ -86,6 +107,10 @@ def url_for(name, params, pk=None):
             kwargs["transition"] = "sign"
         elif param == "year":
             kwargs["year"] = 2026
+        elif param == "doc":
+            kwargs["doc"] = 1
+        elif param == "fmt":
+            kwargs["fmt"] = "docx"
         else:
             raise AssertionError(
                 f"URL {name} has a parameter {param!r} the scope matrix cannot fill; teach it"

@@ -177,21 +177,27 @@ def test_reminders_escalate_to_the_unit_head_from_the_second(world, item):
 @pytest.mark.django_db
 def test_late_signing_and_missed_reports_are_flagged_once(world, item):
     assert item.sign_deadline == at("2026-03-04 00:00")  # one working day after Mon 2 Mar
-    assert services.flag_missed(now=at("2026-03-03 12:00")) == {"unsigned": 0, "missed_reports": 0}
-    assert services.flag_missed(now=at("2026-03-04 08:00")) == {"unsigned": 1, "missed_reports": 0}
-    assert services.flag_missed(now=at("2026-03-04 09:00")) == {"unsigned": 0, "missed_reports": 0}
+    assert services.flag_missed(now=at("2026-03-03 12:00")) == {"unsigned": 0, "missed_reports": 0, "reminded": 0}
+    assert services.flag_missed(now=at("2026-03-04 08:00")) == {"unsigned": 1, "missed_reports": 0, "reminded": 0}
+    assert services.flag_missed(now=at("2026-03-04 09:00")) == {"unsigned": 0, "missed_reports": 0, "reminded": 0}
     assert world.users["liaison"].notifications.filter(title__startswith="签收超时").count() == 1
     item.cadence = "weekly"
     item.save()
     with time_machine.travel(at("2026-03-04 10:00"), tick=False):
         item = services.act(item, "sign", world.users["liaison"], data={})
     assert item.report_due == at("2026-03-12 00:00")  # 7 days after Wed 4 Mar: end of Wed 11 Mar
-    assert services.flag_missed(now=at("2026-03-12 09:00")) == {"unsigned": 0, "missed_reports": 1}
-    assert services.flag_missed(now=at("2026-03-12 10:00")) == {"unsigned": 0, "missed_reports": 0}
+    # 催报: one working day before the report is due, once.
+    assert item.report_remind_at == at("2026-03-11 00:00")
+    assert services.flag_missed(now=at("2026-03-10 23:00"))["reminded"] == 0
+    assert services.flag_missed(now=at("2026-03-11 09:00"))["reminded"] == 1
+    assert services.flag_missed(now=at("2026-03-11 10:00"))["reminded"] == 0
+    assert world.users["liaison"].notifications.filter(title__startswith="请按时报送进展").count() == 1
+    assert services.flag_missed(now=at("2026-03-12 09:00")) == {"unsigned": 0, "missed_reports": 1, "reminded": 0}
+    assert services.flag_missed(now=at("2026-03-12 10:00")) == {"unsigned": 0, "missed_reports": 0, "reminded": 0}
     with time_machine.travel(at("2026-03-12 11:00"), tick=False):
         item = services.act(item, "report", world.users["liaison"], data={"text": "本周进展"})
     assert item.report_due == at("2026-03-20 00:00")
-    assert services.flag_missed(now=at("2026-03-13 09:00")) == {"unsigned": 0, "missed_reports": 0}
+    assert services.flag_missed(now=at("2026-03-13 09:00")) == {"unsigned": 0, "missed_reports": 0, "reminded": 0}
     actions = list(item.work_item.timeline.values_list("action", flat=True))
     assert actions.count("sign_overdue") == 1 and actions.count("report_overdue") == 1
 

@@ -192,3 +192,36 @@ def find_by_tracking(tracking_no: str, code: str) -> Complaint | None:
     if c is None or not secrets.compare_digest(c.query_code_hash, query_code_hash(c.tracking_no, code)):
         return None
     return c
+
+
+class _PublicActor:
+    """The complainant acting on the public portal, without an account: the workflow lets the role "public"
+    perform only what is declared for it (rate_public)."""
+
+    role = "public"
+    pk = None
+    unit_id = None
+    is_authenticated = False
+    is_active = False
+
+    def get_username(self) -> str:
+        return ""
+
+
+PUBLIC_ACTOR = _PublicActor()
+
+
+def rate_public(complaint: Complaint, rating: str, note: str = "") -> Complaint:
+    """满意/基本满意/不满意 from the complainant on the portal, once per reply, while the complaint is answered.
+    The comment stays on the complaint (staff read it there); the timeline records the rating only."""
+
+    def effect(item) -> None:
+        complaint.rating = rating
+        complaint.rating_note = note.strip()[:1000]
+        complaint.rated_at = timezone.now()
+        complaint.save(update_fields=["rating", "rating_note", "rated_at"])
+
+    workitem.perform(
+        complaint.work_item, "rate_public", PUBLIC_ACTOR, data={"rating": rating}, effect=effect
+    )
+    return complaint

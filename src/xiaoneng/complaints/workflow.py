@@ -16,6 +16,10 @@ REOPEN_MAX = 1  # 不满意 may reopen once for re-handling
 
 STAFF = frozenset({Role.SUPERVISOR})
 LIAISON = frozenset({Role.LIAISON})
+UNIT_LEADER = frozenset({Role.UNIT_LEADER})
+OPEN_STATES = frozenset({"received", "accepted", "investigating", "assigned", "unit_review", "replied", "answered"})
+# The complainant on the public portal (no account; services.PUBLIC_ACTOR): rates the reply, nothing else.
+PUBLIC = frozenset({"public"})
 
 
 def _text_required(field: str, label):
@@ -70,6 +74,13 @@ def _rate_valid(item, actor, data):
     return None
 
 
+def _rate_public_valid(item, actor, data):
+    c = _complaint(item)
+    if c.rating and (c.replied_at is None or (c.rated_at is not None and c.rated_at >= c.replied_at)):
+        return _("该答复已评价 (this reply has already been rated)")
+    return _rate_valid(item, actor, data)
+
+
 def _reopen_valid(item, actor, data):
     c = _complaint(item)
     if c.rating != Rating.DISSATISFIED:
@@ -92,10 +103,42 @@ def _pending_extension(item):
 
 
 def _extension_request_valid(item, actor, data):
+    from xiaoneng.core import clock_service
+    from xiaoneng.core.workflow import TransitionRefused
+
     if _pending_extension(item) is not None:
         return _("已有待审批的延期申请 (an extension request is pending)")
+    # One extension per phase (SPEC presets: "unit reply 5 working days, one extension on request").
+    if item.extensions.filter(status="approved", decided_at__gte=item.started_at).exists():
+        return _("本阶段已延期一次，不能再申请 (one extension per phase)")
     if not str(data.get("reason", "")).strip():
         return _("请填写延期理由 (a reason is required)")
+    try:
+        clock_service.parse_limit(str(data.get("limit", "")).strip())
+    except (TransitionRefused, ValueError):
+        return _("请填写延长时限，如 3wd（3个工作日） (the extension, e.g. 3wd, is required)")
+    return None
+
+
+def _related_valid(item, actor, data):
+    from .models import Complaint
+
+    other = data.get("related")
+    if other is None:
+        if _complaint(item).related_to_id is None:
+            return _("请选择要关联的投诉 (choose the complaint to link)")
+        return None  # unlink
+    if not isinstance(other, Complaint) or other.pk == item.pk:
+        return _("请选择要关联的投诉 (choose the complaint to link)")
+    return None
+
+
+def _accountability_valid(item, actor, data):
+    c = _complaint(item)
+    if c.finding not in (Finding.TRUE, Finding.PARTLY):
+        return _("只有属实或部分属实的投诉可以提请问责 (only a true or partly true finding leads to accountability)")
+    if c.accountability_requested_at is not None:
+        return _("已提请问责 (accountability has already been requested)")
     return None
 
 
@@ -112,6 +155,7 @@ WORKFLOW = Workflow(
         "not_accepted": _("不予受理"),
         "investigating": _("直查中"),
         "assigned": _("已交办"),
+        "unit_review": _("待单位负责人审核"),
         "replied": _("待审核"),
         "answered": _("已答复"),
         "closed": _("已办结"),
@@ -134,14 +178,43 @@ WORKFLOW = Workflow(
         ),
         Transition("assign", _("交办"), frozenset({"accepted"}), "assigned", STAFF, guard=_assign_valid),
         Transition(
+            "submit_reply",
+            _("提交答复"),
+            frozenset({"assigned"}),
+            "unit_review",
+            LIAISON,
+            guard=_text_required("text", _("答复内容")),
+            relation="owner",
+            style="success",
+        ),
+        Transition(
+            "approve_reply",
+            _("审核通过并报送"),
+            frozenset({"unit_review"}),
+            "replied",
+            UNIT_LEADER,
+            relation="owner",
+            style="success",
+        ),
+        Transition(
+            "return_reply",
+            _("退回修改"),
+            frozenset({"unit_review"}),
+            "assigned",
+            UNIT_LEADER,
+            guard=_text_required("note", _("退回理由")),
+            relation="owner",
+            style="warning",
+        ),
+        Transition(
             "reply",
             _("单位答复"),
             frozenset({"assigned"}),
             "replied",
-            LIAISON | frozenset({Role.UNIT_LEADER}),
+            UNIT_LEADER,
             guard=_text_required("text", _("答复内容")),
             relation="owner",
-            style="success",
+            style="outline-success",
         ),
         Transition(
             "record_result",
@@ -180,6 +253,15 @@ WORKFLOW = Workflow(
             style="outline-primary",
         ),
         Transition(
+            "rate_public",
+            _("群众评价"),
+            frozenset({"answered"}),
+            None,
+            PUBLIC,
+            guard=_rate_public_valid,
+            style="outline-primary",
+        ),
+        Transition(
             "reopen",
             _("重新办理"),
             frozenset({"answered"}),
@@ -192,9 +274,9 @@ WORKFLOW = Workflow(
         Transition(
             "request_extension",
             pgettext_lazy("action", "申请延期"),
-            frozenset({"assigned"}),
+            frozenset({"assigned", "unit_review"}),
             None,
-            LIAISON,
+            LIAISON | UNIT_LEADER,
             guard=_extension_request_valid,
             relation="owner",
             style="outline-secondary",
@@ -202,7 +284,7 @@ WORKFLOW = Workflow(
         Transition(
             "approve_extension",
             pgettext_lazy("action", "批准延期"),
-            frozenset({"assigned", "replied"}),
+            frozenset({"assigned", "unit_review", "replied"}),
             None,
             STAFF,
             guard=_extension_pending,
@@ -211,11 +293,29 @@ WORKFLOW = Workflow(
         Transition(
             "reject_extension",
             pgettext_lazy("action", "不予延期"),
-            frozenset({"assigned", "replied"}),
+            frozenset({"assigned", "unit_review", "replied"}),
             None,
             STAFF,
             guard=_extension_pending,
             style="outline-warning",
+        ),
+        Transition(
+            "link_related",
+            _("关联投诉"),
+            OPEN_STATES,
+            None,
+            STAFF,
+            guard=_related_valid,
+            style="outline-secondary",
+        ),
+        Transition(
+            "request_accountability",
+            _("提请问责"),
+            frozenset({"answered", "closed"}),
+            None,
+            STAFF,
+            guard=_accountability_valid,
+            style="outline-danger",
         ),
     ],
 )
@@ -235,5 +335,5 @@ KIND = Kind(
     warning="20%",
     red_after="3wd",
     detail_url=_detail_url,
-    clock_states=frozenset({"received", "accepted", "investigating", "assigned"}),
+    clock_states=frozenset({"received", "accepted", "investigating", "assigned", "unit_review"}),
 )

@@ -50,6 +50,10 @@ from .models import DocumentSerial, IssuedDocument
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
+# Object types (app_label.model_name) whose primary key is a work item's: a document about such an object is
+# visible to whoever may see that work item (the unit a 督办通知单 is addressed to, say). Apps add theirs.
+WORK_ITEM_OBJECTS: set[str] = {"core.workitem"}
+
 # --- GB/T 9704-2012 measures -----------------------------------------------------------------------------------
 
 # A4 as Word writes it (210 × 297 mm in twips).
@@ -461,7 +465,34 @@ def issue_document(
             obj=obj if obj is not None else issued,
             data={"document": kind, "number": number, "sha256": digest, "issued_document": issued.pk},
         )
+        _store(digest, data)
     return issued, data
+
+
+def _path(digest: str) -> str:
+    return f"documents/{digest[:2]}/{digest}.docx"
+
+
+def _store(digest: str, data: bytes) -> None:
+    """Keep the bytes handed out, addressed by their SHA-256 (a rolled-back issue leaves an unreferenced file
+    that harms nothing; the same bytes are stored once)."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    path = _path(digest)
+    if not default_storage.exists(path):
+        default_storage.save(path, ContentFile(data))
+
+
+def stored_docx(issued: IssuedDocument) -> bytes:
+    """The exact file issued (the copy handed out), checked against the SHA-256 on record."""
+    from django.core.files.storage import default_storage
+
+    with default_storage.open(_path(issued.sha256), "rb") as fh:
+        data = fh.read()
+    if hashlib.sha256(data).hexdigest() != issued.sha256:
+        raise RuntimeError(f"stored file of {issued.number} does not match its SHA-256")
+    return data
 
 
 def docx_response(data: bytes, filename: str) -> HttpResponse:

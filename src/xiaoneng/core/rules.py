@@ -5,7 +5,7 @@ from django.db.models import Q
 from xiaoneng.org.roles import REGIONAL_ROLES, UNIT_ROLES, Role
 
 from . import scope
-from .models import AuditEvent, Notification, Recusal, WorkItem
+from .models import AuditEvent, IssuedDocument, Notification, Recusal, WorkItem
 
 
 @scope.rule(WorkItem)
@@ -40,3 +40,27 @@ def _recused(user):
     if user.person_id:
         who |= Q(person_id=user.person_id)
     return Recusal.objects.filter(who).values("work_item_id")
+
+
+@scope.rule(IssuedDocument)
+def issued_documents(user, qs):
+    """A document about a work item is visible exactly when the item is (the unit a 督办通知单 or 催办单 was
+    sent to; never a recused supervisor); other documents to regional staff of the issuer's region."""
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    from .documents import WORK_ITEM_OBJECTS
+
+    visible_items = scope.restrict(WorkItem, user).annotate(key=Cast("pk", CharField())).values("key")
+    about_visible = Q(object_type__in=WORK_ITEM_OBJECTS, object_id__in=visible_items)
+    if user.role in REGIONAL_ROLES:
+        return qs.filter(
+            about_visible
+            | (
+                Q(issuer__region__path__startswith=user.jurisdiction_path)
+                & ~Q(object_type__in=WORK_ITEM_OBJECTS)
+            )
+        )
+    if user.role in UNIT_ROLES:
+        return qs.filter(about_visible)
+    return qs.none()

@@ -483,6 +483,7 @@ TIMELINE_LABELS = {
     "deadline_recomputed": _("时限重算"),
     "sign_overdue": _("签收超时"),
     "report_overdue": _("进展报送逾期"),
+    "report_reminder": _("催报（报送提醒）"),
 }
 
 

@@ -187,6 +187,19 @@ if TASK_BACKEND == "rq":
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
+# The cache holds the public side's rate-limit counters (complaints/ratelimit.py): Redis when there is one, else
+# a file cache under var/ that every web process of the embedded default shares (local memory would give each
+# gunicorn worker its own counters).
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
 # Keys for SM4 personal-data encryption and HMAC-SM3 (audit chain, blind indexes). Never in this file in
 # production: prod.py refuses the development provider (system check xiaoneng.E001).
 XIAONENG_KEY_PROVIDER = {

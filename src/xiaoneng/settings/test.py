@@ -22,6 +22,8 @@ XIAONENG_KEY_PROVIDER = {
     "path": str(VAR_DIR / "test-keys.json"),
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+XIAONENG_PORTAL_POW_BITS = 8  # the proof of work stays real but cheap for the suite
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

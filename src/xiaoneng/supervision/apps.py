@@ -15,6 +15,9 @@ class SupervisionConfig(AppConfig):
         from .workflow import KIND
 
         workitem.register(KIND)
+        from xiaoneng.core.documents import WORK_ITEM_OBJECTS
+
+        WORK_ITEM_OBJECTS.add("supervision.superviseditem")  # a supervised item's id is its work item's
         from xiaoneng.web.selectors import HOME_CARDS
 
         from .selectors import home_cards

@@ -62,6 +62,9 @@ class SupervisedItem(models.Model):
     report_due = models.DateTimeField(_("下次报送时限"), null=True, blank=True, db_index=True)
     # The report_due already flagged as missed (so a missed report is flagged once).
     report_flagged = models.DateTimeField(null=True, blank=True)
+    # When to remind the unit of its next report (from the clock), and the report_due already reminded of.
+    report_remind_at = models.DateTimeField(null=True, blank=True)
+    report_reminded = models.DateTimeField(null=True, blank=True)
     sign_flagged = models.BooleanField(default=False)
 
     objects = ScopedQuerySet.as_manager()

@@ -17,7 +17,7 @@ from xiaoneng.org.models import Person, Unit, User
 from xiaoneng.org.roles import Role
 
 from .models import ProgressReport, SupervisedItem
-from .workflow import CADENCE_LIMITS, KIND, SIGN_LIMIT, last_day
+from .workflow import CADENCE_LIMITS, KIND, REPORT_WARNING, SIGN_LIMIT, last_day
 
 
 def limit_until(due: date, start: datetime) -> str:
@@ -145,15 +145,13 @@ def act(
         if transition in ("resume", "cancel") and wi.pauses.filter(ended_at__isnull=True).exists():
             workitem.close_pause(wi)
         if transition == "remind":
-            remind(item, wi, actor, str(data.get("note", "")).strip())
+            n = remind(item, wi, actor, str(data.get("note", "")).strip())
+            from .documents import issue_reminder
+
+            issue_reminder(item, actor, n, str(data.get("note", "")).strip())
         if transition == "sign" or (transition == "report" and actor.unit_id == wi.owner_unit_id):
-            cadence_limit = CADENCE_LIMITS.get(item.cadence)
-            item.report_due = (
-                clock_service.deadline_for(timezone.now(), cadence_limit, wi.region_path)
-                if cadence_limit
-                else None
-            )
-            item.save(update_fields=["report_due"])
+            item.report_due, item.report_remind_at = report_schedule(item.cadence, timezone.now(), wi.region_path)
+            item.save(update_fields=["report_due", "report_remind_at"])
         if transition in ("report", "request_completion"):
             ProgressReport.objects.create(
                 item=item,
@@ -205,8 +203,31 @@ def decompose(actor: Any, parent: SupervisedItem, rows: list[dict[str, Any]]) ->
     ]
 
 
+def report_schedule(cadence: str, start: datetime, region_path: str) -> tuple[datetime | None, datetime | None]:
+    """The next progress report's deadline on `cadence` from `start`, and when to remind the unit of it — both
+    from the clock (the reminder is the cadence's warning boundary: half a working day before a daily report,
+    one working day before a weekly or monthly one)."""
+    from xiaoneng import clock
+
+    limit = CADENCE_LIMITS.get(cadence)
+    if not limit:
+        return None, None
+    try:
+        info = clock.stage_at(
+            clock_service.calendar(region_path),
+            start,
+            clock_service.parse_limit(limit),
+            start,
+            clock.StagePolicy(warning=REPORT_WARNING.get(cadence, "1wd")),
+        )
+    except clock.ClockError as exc:
+        raise TransitionRefused(clock_service.clock_message(exc), status=400, code="clock_error") from None
+    return info.deadline, info.warning_at
+
+
 def flag_missed(now: datetime | None = None) -> dict[str, int]:
-    """签收超时 and 报送逾期: a missed report is overdue too (SPEC §1). Idempotent: each miss is flagged once."""
+    """Report reminders before the report is due (催报), 签收超时 and 报送逾期: a missed report is overdue too
+    (SPEC §1). Idempotent: each reminder is sent and each miss flagged once."""
     now = now or timezone.now()
     unsigned = SupervisedItem.objects.filter(
         work_item__state="issued", sign_deadline__lte=now, sign_flagged=False
@@ -216,7 +237,24 @@ def flag_missed(now: datetime | None = None) -> dict[str, int]:
         .exclude(report_flagged=models.F("report_due"))
         .select_related("work_item")
     )
-    counts = {"unsigned": 0, "missed_reports": 0}
+    due_soon = (
+        SupervisedItem.objects.filter(work_item__state="signed", report_remind_at__lte=now, report_due__gt=now)
+        .exclude(report_reminded=models.F("report_due"))
+        .select_related("work_item")
+    )
+    counts = {"unsigned": 0, "missed_reports": 0, "reminded": 0}
+    for item in due_soon:
+        with transaction.atomic():
+            item.report_reminded = item.report_due
+            item.save(update_fields=["report_reminded"])
+            workitem.note_event(item.work_item, "report_reminder")
+            due = timezone.localtime(item.report_due)
+            _tell_liaisons(
+                item,
+                f"report-due:{item.pk}:{item.report_due:%Y%m%d%H%M}",
+                _("请按时报送进展：%(t)s（报送时限 %(d)s）") % {"t": item.work_item.title, "d": f"{due:%Y-%m-%d %H:%M}"},
+            )
+        counts["reminded"] += 1
     for item in unsigned:
         with transaction.atomic():
             item.sign_flagged = True

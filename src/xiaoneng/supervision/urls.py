@@ -11,4 +11,6 @@ urlpatterns = [
     path("<int:pk>/", views.item, name="supervision_item"),
     path("<int:pk>/decompose/", views.decompose, name="supervision_decompose"),
     path("<int:pk>/board/", views.board, name="supervision_board"),
+    path("<int:pk>/notice/", views.notice, name="supervision_notice"),
+    path("<int:pk>/documents/<int:doc>.<str:fmt>", views.document, name="supervision_document"),
 ]

@@ -14,6 +14,7 @@ from xiaoneng.org.roles import Role
 from xiaoneng.web.views import ITEM_ROLES, role_required
 
 from . import ledger_io, selectors, services
+from .documents import for_item as documents_for_item
 from .forms import IssueForm, SubItemFormSet
 from .models import Quality, Source, SupervisedItem
 from .workflow import WORKFLOW
@@ -109,6 +110,8 @@ def item(request, pk):
                 {"event": e, "label": workitem.timeline_label(wi, e.action)} for e in wi.timeline.all()
             ],
             "qualities": Quality.choices,
+            "documents": documents_for_item(sup, request.user),
+            "can_issue_notice": request.user.role == Role.SUPERVISOR,
         },
     )
 
@@ -197,3 +200,46 @@ def board(request, pk):
     return render(
         request, "supervision/board.html", {"parent": parent, "board": selectors.dispatch_board(parent, day)}
     )
+
+
+@role_required(Role.SUPERVISOR)
+def notice(request, pk):
+    """督办通知单: issue the numbered notice for an item (POST); it is listed on the item page to download."""
+    from django.http import HttpResponseNotAllowed
+
+    from .documents import issue_notice
+
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    sup = scope.access(SupervisedItem, request.user, pk, SupervisedItem.objects.select_related("work_item"))
+    issued, _data = issue_notice(sup, request.user)
+    messages.success(request, _("已生成督办通知单 %(n)s。") % {"n": issued.number})
+    return redirect("supervision_item", pk=sup.pk)
+
+
+@role_required(*ITEM_ROLES)
+def document(request, pk, doc, fmt):
+    """An issued 督办通知单 / 催办单 of the item, as the .docx handed out or converted to PDF."""
+    from django.http import Http404, HttpResponse
+
+    from xiaoneng.core import documents as docs
+
+    from .documents import for_item
+
+    sup = scope.access(SupervisedItem, request.user, pk)
+    issued = for_item(sup, request.user).filter(pk=doc).first()
+    if issued is None or fmt not in ("docx", "pdf"):
+        raise Http404
+    data = docs.stored_docx(issued)
+    if fmt == "docx":
+        return docs.docx_response(data, f"{issued.number}{issued.kind}.docx")
+    pdf = docs.to_pdf(data)
+    if pdf is None:
+        return HttpResponse(
+            _("本服务器未安装 LibreOffice，暂不能生成 PDF，请下载 Word 版 (PDF conversion is not available here)"),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+    resp = docs.docx_response(pdf, f"{issued.number}{issued.kind}.pdf")
+    resp["Content-Type"] = "application/pdf"
+    return resp

@@ -63,6 +63,8 @@ def last_day(deadline):
 
 SIGN_LIMIT = "1wd"  # 签收 within one working day (configurable preset)
 CADENCE_LIMITS = {"daily": "1wd", "weekly": "7d", "monthly": "30d"}
+# When to remind a unit of its next report: the cadence limit's warning threshold (what is left).
+REPORT_WARNING = {"daily": "50%", "weekly": "1wd", "monthly": "1wd"}
 
 SUPERVISORS = frozenset({Role.SUPERVISOR})
 LIAISON = frozenset({Role.LIAISON})

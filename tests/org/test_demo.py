@@ -1,5 +1,7 @@
 """The demo city: believable volume, one login per role, every login lands on its own home."""
 
+import io
+
 import pytest
 from django.core.management import call_command
 
@@ -58,3 +60,26 @@ def test_county_supervisor_counts_only_their_county(client, settings):
 
     assert scope.restrict(Unit, city).count() == 120
     assert scope.restrict(Unit, county).count() == 15  # the district government, 4 departments, 10 townships
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_routine_year_is_loaded_by_the_worker_after_the_city(settings):
+    """`seed_demo` queues the year of routine work (the test task backend runs it at once, on commit): items
+    across states, some overdue, every one with its timeline, through the real services."""
+    from xiaoneng.core.models import TimelineEvent, WorkItem
+    from xiaoneng.supervision.models import SupervisedItem
+
+    settings.DEMO_ROUTINE_ITEMS = 60
+    call_command("seed_demo", stdout=io.StringIO())
+    routine = SupervisedItem.objects.filter(work_item__title__contains="：")
+    assert routine.count() >= 60
+    states = set(routine.values_list("work_item__state", flat=True))
+    assert {"closed", "signed"} <= states
+    assert WorkItem.objects.filter(
+        kind="supervision", closed_at__isnull=True, stage__in=["yellow", "red"]
+    ).exists()
+    assert (
+        not WorkItem.objects.filter(kind="supervision")
+        .exclude(pk__in=TimelineEvent.objects.values("item_id"))
+        .exists()
+    )

@@ -74,7 +74,7 @@ def test_reminders_issue_催办单_and_the_second_goes_to_the_head(world, item):
     from xiaoneng.core.models import WorkItem
 
     sup_client = world.client("city_supervisor")
-    for n in (1, 2):
+    for _n in (1, 2):
         wi = WorkItem.objects.get(pk=item.pk)
         r = sup_client.post(
             f"/supervision/{item.pk}/", {"action": "remind", "note": "请本周内报送", "version": wi.version}
@@ -110,7 +110,10 @@ def test_the_units_concerned_download_others_do_not(world, item):
     )
     world.client("city_supervisor").post(f"/supervision/{other.pk}/notice/")
     other_doc = IssuedDocument.objects.exclude(pk=doc.pk).get()
-    assert world.client("liaison").get(f"/supervision/{item.pk}/documents/{other_doc.pk}.docx").status_code == 404
+    assert (
+        world.client("liaison").get(f"/supervision/{item.pk}/documents/{other_doc.pk}.docx").status_code
+        == 404
+    )
 
 
 @pytest.mark.django_db

@@ -231,7 +231,7 @@ NOTIFY_OPTIONS = {
 }
 
 # The demo city's year of routine supervised work (items); tests load the demo without it.
-DEMO_ROUTINE_ITEMS = int(os.environ.get("XIAONENG_DEMO_ROUTINE_ITEMS", "800"))
+DEMO_ROUTINE_ITEMS = int(os.environ.get("XIAONENG_DEMO_ROUTINE_ITEMS", "3000"))
 
 # The scheduler's periodic jobs: name -> (task path, interval seconds).
 SCHEDULE = {

@@ -70,10 +70,28 @@ ROUTINE = [
 LIMITS = ["10wd", "15wd", "20wd", "30wd", "40wd", "60d"]
 
 
-def routine_year(rng: random.Random, supervisor, units: list[Unit], password_hash: str, count: int) -> None:
+def load_routine_year(count: int, seed_value: int, chunk: int = 25) -> int:
+    """The routine year in transactions of `chunk` items (other writers wait at most about a second)."""
+    from django.db import transaction
+
+    supervisor = User.objects.get(username="supervisor")
+    units = list(Unit.objects.filter(is_active=True))
+    password_hash = make_password(None)
+    done = 0
+    while done < count:
+        n = min(chunk, count - done)
+        with transaction.atomic():
+            routine_year(random.Random(seed_value + done), supervisor, units, password_hash, n, offset=done)
+        done += n
+    return done
+
+
+def routine_year(
+    rng: random.Random, supervisor, units: list[Unit], password_hash: str, count: int, offset: int = 0
+) -> None:
     """`count` items started over the past year; those past their deadline mostly closed, some still overdue."""
     now = timezone.now()
-    for i in range(count):
+    for i in range(offset, offset + count):
         title, source = ROUTINE[i % len(ROUTINE)]
         unit = units[rng.randrange(len(units))]
         started = now - timedelta(days=rng.randrange(1, 365), hours=rng.randrange(9))
@@ -211,8 +229,16 @@ def seed(rng: random.Random, scale: int) -> None:
         task = services.act(task, "sign", liaison, data={})
         if n < 3:
             services.act(task, "report", liaison, data={"text": f"{name}今日工作按计划推进，无异常。"})
+    # A year of routine work (a few thousand items through the real services, ~40 ms each): the background
+    # worker loads it in small transactions once the demo city is committed, so `make run` starts at once.
     count = settings.DEMO_ROUTINE_ITEMS * scale
-    routine_year(rng, supervisor, list(Unit.objects.filter(is_active=True)), password_hash, count)
+    if count > 0:
+        from django.db import transaction
+
+        from .tasks import seed_routine_year
+
+        seed = rng.randrange(1 << 30)
+        transaction.on_commit(lambda: seed_routine_year.enqueue(count=count, seed_value=seed))
     # A district-level item issued by the 东湖区 supervisor to one of its townships.
     dh = User.objects.get(username="supervisor_dh")
     town = Unit.objects.filter(region__code="990102001000").first()

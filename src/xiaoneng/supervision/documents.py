@@ -45,7 +45,10 @@ def _table(sup: SupervisedItem) -> list[tuple[str, str]]:
     co = "、".join(u.name for u in wi.units.all())
     rows = [
         ("督办事项", wi.title),
-        ("事项来源", f"{sup.get_source_display()}{'（' + sup.reference_no + '）' if sup.reference_no else ''}"),
+        (
+            "事项来源",
+            f"{sup.get_source_display()}{'（' + sup.reference_no + '）' if sup.reference_no else ''}",
+        ),
         ("牵头单位", wi.owner_unit.name),
     ]
     if co:

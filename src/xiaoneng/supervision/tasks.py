@@ -9,3 +9,11 @@ def check_signing_and_reports() -> dict:
     from .services import flag_missed
 
     return flag_missed()
+
+
+@task()
+def seed_routine_year(count: int, seed_value: int) -> int:
+    """Demo: a year of routine supervised work, loaded by the worker after the demo city (see demo.py)."""
+    from .demo import load_routine_year
+
+    return load_routine_year(count, seed_value)

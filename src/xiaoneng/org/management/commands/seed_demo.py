@@ -26,3 +26,12 @@ class Command(BaseCommand):
             f"演示城市已载入 (demo city loaded) in {time.monotonic() - started:.1f}s: "
             f"{summary.regions} regions, {summary.units} units, {summary.people} people."
         )
+        from django.conf import settings
+
+        if settings.DEMO_ROUTINE_ITEMS:
+            n = settings.DEMO_ROUTINE_ITEMS * scale
+            self.stdout.write(
+                f"后台任务正在载入一年的日常督办事项（{n} 项，约 {max(1, n * 40 // 60000)} 分钟） "
+                f"(the worker is loading a year of routine supervised work: {n} items, about "
+                f"{max(1, n * 40 // 60000)} min)"
+            )

@@ -23,5 +23,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("supervision/", include("xiaoneng.supervision.urls")),
     path("portal/", include("xiaoneng.complaints.portal_urls")),
+    path("open311/v2/", include("xiaoneng.complaints.open311_urls")),
     path("", include("xiaoneng.web.urls")),
 ]

@@ -149,7 +149,9 @@ class ComplaintForm(forms.Form):
         try:
             return uuid.UUID(key).hex
         except ValueError:
-            raise forms.ValidationError(_("表单已失效，请刷新页面后重新填写 (the form expired; reload)")) from None
+            raise forms.ValidationError(
+                _("表单已失效，请刷新页面后重新填写 (the form expired; reload)")
+            ) from None
 
     def clean(self):
         data = super().clean()
@@ -163,7 +165,9 @@ class ComplaintForm(forms.Form):
             if not (data.get("name") or "").strip():
                 self.add_error("name", _("实名投诉请填写姓名 (a named complaint needs your name)"))
             if not contact:
-                self.add_error("contact", _("实名投诉请留一种联系方式 (a named complaint needs a phone or e-mail)"))
+                self.add_error(
+                    "contact", _("实名投诉请留一种联系方式 (a named complaint needs a phone or e-mail)")
+                )
         if contact and data.get("contact_kind") == "phone":
             if crypto.mask_phone(contact).startswith("*"):
                 self.add_error("contact", _("联系电话格式不正确 (the phone number is not valid)"))
@@ -202,7 +206,9 @@ class TrackForm(forms.Form):
 
 
 class RateForm(TrackForm):
-    rating = forms.ChoiceField(label=gettext_lazy("您对答复的评价"), choices=Rating.choices, widget=forms.RadioSelect)
+    rating = forms.ChoiceField(
+        label=gettext_lazy("您对答复的评价"), choices=Rating.choices, widget=forms.RadioSelect
+    )
     note = forms.CharField(
         label=gettext_lazy("评价意见（选填）"),
         max_length=1000,
@@ -374,7 +380,10 @@ def rate(request):
         return render(
             request,
             "portal/track.html",
-            {"form": TrackForm(), "error": _("投诉编号或查询码不正确 (the tracking number or query code is wrong)")},
+            {
+                "form": TrackForm(),
+                "error": _("投诉编号或查询码不正确 (the tracking number or query code is wrong)"),
+            },
             status=400,
         )
     code = form.cleaned_data["code"].strip().upper()

@@ -63,6 +63,9 @@ class AuditEventType(IntEnum):
     # 700–799 the trail itself
     AUDIT_VERIFIED = 700
     AUDIT_PURGED = 701
+    # 850–899 the public side of complaints (portal, Open311)
+    OPEN311_KEY_ISSUED = 850
+    OPEN311_KEY_REVOKED = 851
 
 
 LABELS: dict[AuditEventType, Any] = {
@@ -91,6 +94,8 @@ LABELS: dict[AuditEventType, Any] = {
     AuditEventType.KEYS_ROTATED: _("密钥轮换"),
     AuditEventType.AUDIT_VERIFIED: _("审计日志校验"),
     AuditEventType.AUDIT_PURGED: _("审计日志到期清理"),
+    AuditEventType.OPEN311_KEY_ISSUED: _("签发 Open311 接口密钥"),
+    AuditEventType.OPEN311_KEY_REVOKED: _("吊销 Open311 接口密钥"),
 }
 
 

@@ -172,7 +172,7 @@ def clean(upload) -> CleanFile:
     """The cleaned copy of one uploaded file, or AttachmentRefused with the reason in Chinese and English."""
     if upload.size > limit("MAX_BYTES", MAX_BYTES):
         raise AttachmentRefused(
-            _("单个文件不能超过 %(mb)d MB (each file must be under %(mb)d MB)")
+            _("单个文件不能超过 %(mb)d MB (a file is too large)")
             % {"mb": limit("MAX_BYTES", MAX_BYTES) // (1024 * 1024)}
         )
     upload.seek(0)
@@ -199,7 +199,7 @@ def clean_all(uploads) -> list[CleanFile]:
     uploads = list(uploads)
     if len(uploads) > limit("MAX_FILES", MAX_FILES):
         raise AttachmentRefused(
-            _("最多上传 %(n)d 个附件 (at most %(n)d files)") % {"n": limit("MAX_FILES", MAX_FILES)}
+            _("最多上传 %(n)d 个附件 (too many files)") % {"n": limit("MAX_FILES", MAX_FILES)}
         )
     if sum(u.size for u in uploads) > limit("MAX_TOTAL", MAX_TOTAL):
         raise AttachmentRefused(_("附件总大小超过限制 (the files are too large in total)"))
@@ -209,7 +209,7 @@ def clean_all(uploads) -> list[CleanFile]:
             cleaned.append(clean(upload))
         except AttachmentRefused as e:
             raise AttachmentRefused(
-                _("第 %(i)d 个附件：%(reason)s (file %(i)d)") % {"i": i, "reason": e.message}
+                _("第 %(i)d 个附件：%(reason)s") % {"i": i, "reason": e.message}
             ) from None
     return cleaned
 

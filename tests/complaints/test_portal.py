@@ -261,9 +261,7 @@ def test_the_complainant_rates_an_answered_complaint_once(world, office, categor
     c = Complaint.objects.get(tracking_no=tracking)
     before = client.post("/portal/track/", {"tracking_no": tracking, "code": code}).content.decode()
     assert 'action="/portal/track/rate/"' not in before  # nothing to rate yet
-    resp = client.post(
-        "/portal/track/rate/", {"tracking_no": tracking, "code": code, "rating": "satisfied"}
-    )
+    resp = client.post("/portal/track/rate/", {"tracking_no": tracking, "code": code, "rating": "satisfied"})
     assert resp.status_code == 409 and not Complaint.objects.get(pk=c.pk).rating
 
     _accept_and_answer(c, world)

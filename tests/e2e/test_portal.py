@@ -1,0 +1,78 @@
+"""A citizen on a phone (390×844) submits a complaint through the public portal — the unit found by
+search-as-you-type, the proof of work solved by the page's own script — sees the tracking number and query
+code, and tracks it; then the large-type mode and English."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+
+from xiaoneng.complaints.models import Category, Complaint
+from xiaoneng.org.models import Unit
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def phone(browser, live_server, demo_city):
+    cache.clear()
+    # A transactional test flushes the tables, data migrations included: the categories come back here.
+    Category.objects.get_or_create(code="delay", defaults={"name": "办事拖拉"})
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    pg = context.new_page()
+    pg.set_default_timeout(20000)
+    pg.base = live_server.url
+    yield pg
+    context.close()
+
+
+def test_a_citizen_submits_and_tracks_from_a_phone(phone):
+    page = phone
+    unit = Unit.objects.filter(handles_complaints=False, name__contains="局").order_by("code").first()
+    page.goto(page.base + "/portal/")
+    page.click("text=我要投诉")
+    page.select_option("#id_category", label="办事拖拉")
+    page.fill("#id_unit_query", unit.name[:4])
+    page.click(f"#unit-results >> text={unit.name}")
+    assert page.input_value("input[name=unit]") == unit.code
+    page.fill("#id_person", "5号窗口")
+    page.fill("#id_content", "窗口工作人员说系统故障让我明天再来，已经是第三次了。")
+    page.check("#id_anonymous_0")  # named
+    page.fill("#id_name", "李市民")
+    page.fill("#id_contact", "13800138000")
+    page.check("#id_consent_publish")
+    # No horizontal scrolling on a phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=tracking-no]")
+    tracking = page.inner_text("[data-testid=tracking-no]").strip()
+    code = page.inner_text("[data-testid=query-code]").strip()
+    assert re.fullmatch(r"TS\d{14}", tracking) and re.fullmatch(r"[2-9A-Z]{8}", code)
+    c = Complaint.objects.get(tracking_no=tracking)
+    assert c.subject_unit == unit and c.identity_name == "李市民" and c.channel == "web"
+
+    page.click("text=查询进度")
+    page.fill("#id_tracking_no", tracking)
+    page.fill("#id_code", code)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=status]")
+    assert page.inner_text("[data-testid=status]") == "已收到，待受理"
+    assert "投诉已提交" in page.inner_text("[data-testid=timeline]")
+    assert "李市民" not in page.content() and "13800138000" not in page.content()
+
+
+def test_large_type_and_english(phone):
+    page = phone
+    page.goto(page.base + "/portal/")
+    size = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    page.click("[data-testid=large-type]")
+    page.wait_for_load_state()
+    bigger = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    assert bigger > size
+    page.goto(page.base + "/portal/track/")  # remembered on the next page
+    assert page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)") == bigger
+    page.click("[data-testid=lang-en]")
+    page.wait_for_selector("text=Check the progress")
+    assert page.get_attribute("html", "lang") == "en"

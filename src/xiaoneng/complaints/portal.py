@@ -127,14 +127,14 @@ class ComplaintForm(forms.Form):
         choices=[("0", gettext_lazy("实名投诉")), ("1", gettext_lazy("匿名投诉"))],
         coerce=lambda v: v == "1",
         initial="0",
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     name = forms.CharField(label=gettext_lazy("姓名"), max_length=40, required=False)
     contact_kind = forms.ChoiceField(
         label=gettext_lazy("联系方式"),
         choices=[("phone", gettext_lazy("手机或电话")), ("email", gettext_lazy("电子邮箱"))],
         initial="phone",
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     contact = forms.CharField(label=gettext_lazy("联系号码或邮箱"), max_length=100, required=False)
     consent_publish = forms.BooleanField(
@@ -207,7 +207,9 @@ class TrackForm(forms.Form):
 
 class RateForm(TrackForm):
     rating = forms.ChoiceField(
-        label=gettext_lazy("您对答复的评价"), choices=Rating.choices, widget=forms.RadioSelect
+        label=gettext_lazy("您对答复的评价"),
+        choices=Rating.choices,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     note = forms.CharField(
         label=gettext_lazy("评价意见（选填）"),

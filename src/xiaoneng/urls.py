@@ -2,6 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from xiaoneng.complaints.api import ComplaintViewSet
 from xiaoneng.core.viewsets import AuditEventViewSet, NotificationViewSet, WorkItemViewSet
 from xiaoneng.org.api import PersonViewSet, RegionViewSet, UnitViewSet, UserViewSet
 from xiaoneng.supervision.api import SupervisedItemViewSet
@@ -15,6 +16,7 @@ router.register("work-items", WorkItemViewSet, basename="workitem")
 router.register("audit-events", AuditEventViewSet, basename="auditevent")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("supervision/items", SupervisedItemViewSet, basename="supervision-item")
+router.register("complaints", ComplaintViewSet, basename="complaint")
 
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -22,6 +24,7 @@ urlpatterns = [
     path("api/", include(router.urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("supervision/", include("xiaoneng.supervision.urls")),
+    path("complaints/", include("xiaoneng.complaints.urls")),
     path("portal/", include("xiaoneng.complaints.portal_urls")),
     path("open311/v2/", include("xiaoneng.complaints.open311_urls")),
     path("", include("xiaoneng.web.urls")),

@@ -8,6 +8,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import make_user
+from xiaoneng.complaints import services as complaints
+from xiaoneng.complaints.models import Attachment, Category, Complaint
 from xiaoneng.core import notify, workitem
 from xiaoneng.core.models import AuditEvent, Notification, WorkItem
 from xiaoneng.org.models import Person, Region, Unit, User
@@ -48,6 +50,11 @@ MODEL_FOR_VIEW = {
     "supervision_document": SupervisedItem,
     "unit_detail": Unit,
     "person_reveal": Person,
+    "complaint_detail": Complaint,
+    "complaint_assign": Complaint,
+    "complaint_redaction_check": Complaint,
+    "complaint_reveal": Complaint,
+    "complaint_attachment": Attachment,
 }
 
 # Where an object outside county A is nevertheless in scope, by design.
@@ -68,6 +75,8 @@ OUT_MARKERS = {
     WorkItem: "西山区的事项",
     Notification: "给别人的消息",
     SupervisedItem: "西山区的督办事项",
+    Complaint: "TS20260101XISHAN",
+    Attachment: "西山区投诉附件",
 }
 
 
@@ -118,8 +127,51 @@ def url_for(name, params, pk=None):
     return reverse(name, kwargs=kwargs)
 
 
+def complaint_objects(world, settings, tmp_path):
+    """A complaint about 东湖区市场监管局 received by 东湖区效能办, accepted by the city office and assigned to
+    东湖区住建局 (so county A's staff and the unit's liaison and head see it); one about 西山区住建局 received
+    by the city office, which county A does not see. Each with an attachment (released with the copy in A)."""
+    from django.core.files.base import ContentFile
+
+    from xiaoneng.org.models import UnitType
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    world.uc.handles_complaints = True
+    world.uc.save()
+    Unit.objects.create(
+        code="990102-XNB",
+        name="东湖区效能办",
+        type=UnitType.GOVERNMENT,
+        region=world.a,
+        handles_complaints=True,
+    )
+    category = Category.objects.get(code="delay")
+    made = []
+    for unit, content in ((world.ua2, "东湖区的投诉"), (world.ub, "西山区的投诉")):
+        c, _code, _new = complaints.submit(
+            channel="hotline",
+            category=category,
+            subject_unit=unit,
+            content=content,
+            anonymous=True,
+            phone="13700000000",
+        )
+        a = Attachment(
+            complaint=c, name=f"{content[:3]}投诉附件.jpg", content_type="image/jpeg", size=1, sha256="0"
+        )
+        a.file.save("x.jpg", ContentFile(b"x"), save=True)
+        made.append((c, a))
+    (ca, aa), (cb, ab) = made
+    Complaint.objects.filter(pk=cb.pk).update(tracking_no=OUT_MARKERS[Complaint])
+    complaints.accept(world.city_supervisor, ca)
+    complaints.assign(
+        world.city_supervisor, ca, unit=world.ua, redacted_content="转办件", attachments=[aa.pk]
+    )
+    return {Complaint: (ca, cb), Attachment: (aa, ab)}
+
+
 @pytest.fixture
-def objects(world, task_kind):
+def objects(world, task_kind, settings, tmp_path):
     """One object per scoped model inside county A and one outside (in B)."""
     outsider = make_user(
         "b_liaison", Role.LIAISON, world.ub, Person.objects.create(name="外区联络员", unit=world.ub)
@@ -150,6 +202,7 @@ def objects(world, task_kind):
         AuditEvent: (events[0], events[1]),
         Notification: (mine, other),
         SupervisedItem: (sa, sb),
+        **complaint_objects(world, settings, tmp_path),
     }
 
 
@@ -245,6 +298,30 @@ REACHES = {
         Role.UNIT_LEADER,
     },
     "supervision_item": {
+        Role.SUPERVISOR,
+        Role.DISCIPLINE,
+        Role.LEADER,
+        Role.NPC,
+        Role.LIAISON,
+        Role.UNIT_LEADER,
+    },
+    "complaint-detail": {
+        Role.SUPERVISOR,
+        Role.DISCIPLINE,
+        Role.LEADER,
+        Role.NPC,
+        Role.LIAISON,
+        Role.UNIT_LEADER,
+    },
+    "complaint_detail": {
+        Role.SUPERVISOR,
+        Role.DISCIPLINE,
+        Role.LEADER,
+        Role.NPC,
+        Role.LIAISON,
+        Role.UNIT_LEADER,
+    },
+    "complaint_attachment": {
         Role.SUPERVISOR,
         Role.DISCIPLINE,
         Role.LEADER,

@@ -14,3 +14,9 @@ class ComplaintsConfig(AppConfig):
         from .workflow import KIND
 
         workitem.register(KIND)
+        from xiaoneng.web.selectors import HOME_CARDS
+
+        from .selectors import home_cards
+
+        if home_cards not in HOME_CARDS:
+            HOME_CARDS.append(home_cards)

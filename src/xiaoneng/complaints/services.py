@@ -8,15 +8,20 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from xiaoneng.core import crypto, workitem
+from xiaoneng.core import audit, crypto, notify, scope, workitem
+from xiaoneng.core.audit import AuditEventType
 from xiaoneng.core.models import Recusal
 from xiaoneng.core.workflow import TransitionRefused
 from xiaoneng.org.models import Person, Unit
+from xiaoneng.org.roles import Role
 
-from .models import Category, Channel, Complaint
+from .models import Category, Channel, Complaint, Handling, Rating
 from .workflow import KIND
 
 TRACKING_PREFIX = "TS"
@@ -184,6 +189,362 @@ def _create(*, tracking_no, code, office, identity, actor, submitted_at, **field
     if complaint.subject_person is not None:
         Recusal.objects.create(work_item=wi, person=complaint.subject_person)
     return complaint
+
+
+# --- Handling (受理 → 办结): one function per action; each goes through `act`, which wraps workitem.perform ------
+
+# Who reads a complaint as staff: the original text, the masked identity (and its audited reveal), related
+# complaints, every attachment. Everyone else who may see a complaint at all (the handling unit's liaison and
+# head, leaders, NPC staff) reads the redacted copy only.
+STAFF_VIEW = frozenset({Role.SUPERVISOR, Role.DISCIPLINE})
+REVEALERS = STAFF_VIEW  # SPEC §2: identity only to accepting staff and 纪检监察
+
+
+def _not_found() -> TransitionRefused:
+    return TransitionRefused(
+        _("找不到该投诉，或不在您的管辖范围内 (not found or outside your scope)"),
+        status=404,
+        code="not_found",
+    )
+
+
+def resolve(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """Form or JSON data with ids turned into objects through the actor's scope: `unit` (the handling unit) and
+    `related` (the complaint to link; empty unlinks). An id outside the scope answers like a missing one."""
+    data = dict(data)
+    unit = data.get("unit")
+    if unit not in (None, "") and not isinstance(unit, Unit):
+        data["unit"] = scope.access(Unit, actor, unit, Unit.objects.filter(is_active=True))
+    related = data.get("related")
+    if related in ("", None):
+        data["related"] = None
+    elif not isinstance(related, Complaint):
+        data["related"] = scope.access(Complaint, actor, related)
+    return data
+
+
+def _restart(wi, limit: str) -> None:
+    """A new phase (受理, 退回重办, 重新办理): the limit counts again from now; the deadline comes from the clock."""
+    wi.started_at = timezone.now()
+    wi.limit = limit
+
+
+def act(
+    complaint: Complaint,
+    transition: str,
+    actor: Any,
+    *,
+    data: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> Complaint:
+    """Perform one declared transition of a complaint with its effect on the complaint (see workflow.py for who
+    may do what, when). Role, state and guard are checked by the workflow (403/409), the version by the work
+    item (412), scope here (404); every change is on the timeline and the audit trail."""
+    data = dict(data or {})
+    if not scope.restrict(Complaint, actor).filter(pk=complaint.pk).exists():
+        raise _not_found()
+    unit = data.get("unit")
+    if transition == "assign" and isinstance(unit, Unit):
+        if not scope.restrict(Unit, actor).filter(pk=unit.pk, is_active=True).exists():
+            raise TransitionRefused(
+                _("找不到该单位，或不在您的管辖范围内 (unknown unit or outside your scope)"),
+                status=404,
+                code="not_found",
+            )
+    related = data.get("related")
+    if transition == "link_related" and isinstance(related, Complaint):
+        if not scope.restrict(Complaint, actor).filter(pk=related.pk).exists():
+            raise _not_found()
+    text = str(data.get("text", "") or "").strip()
+    note = str(data.get("note", "") or "").strip()
+    reason = str(data.get("reason", "") or "").strip()
+    now = timezone.now()
+    timeline_note = note
+    changed: list[str] = []
+
+    def effect(wi) -> None:
+        c = wi.complaint  # the row the guard read, under the work item's lock
+
+        def put(**values) -> None:
+            for field, value in values.items():
+                setattr(c, field, value)
+                changed.append(field)
+
+        if transition == "accept":
+            _restart(wi, c.category.reply_limit)
+        elif transition == "reject":
+            put(not_accepted_reason=reason)
+        elif transition == "handle_directly":
+            put(handling=Handling.DIRECT, handling_unit=wi.owner_unit)
+        elif transition == "assign":
+            put(
+                handling=Handling.ASSIGNED,
+                handling_unit=unit,
+                redacted_content=str(data["redacted_content"]).strip(),
+                released_at=now,
+            )
+            # The unit works from the copy; the item stays in the accepting office's region (its scope for staff).
+            wi.owner_unit = unit
+            released = {int(x) for x in data.get("attachments") or [] if str(x).isdigit()}
+            c.attachments.update(for_unit=False)
+            c.attachments.filter(pk__in=released).update(for_unit=True)
+        elif transition in ("submit_reply", "reply", "record_result"):
+            put(unit_reply=text)
+        elif transition == "review_pass":
+            put(public_reply=str(data["public_reply"]).strip(), finding=data["finding"], replied_at=now)
+        elif transition == "review_redo":
+            _restart(wi, c.category.reply_limit)
+        elif transition == "rate":
+            put(
+                rating=data["rating"],
+                rating_note=str(data.get("rating_note", "") or "").strip(),
+                rated_at=now,
+            )
+        elif transition == "reopen":
+            put(reopen_count=c.reopen_count + 1, rating="", rating_note="", rated_at=None, handling="")
+            office = receiving_office(c.subject_unit)
+            wi.owner_unit, wi.region_path = office, office.region.path
+            _restart(wi, c.category.reply_limit)
+        elif transition == "request_extension":
+            workitem.add_extension_request(wi, actor, limit=str(data["limit"]).strip(), reason=reason)
+        elif transition in ("approve_extension", "reject_extension"):
+            workitem.settle_extension(wi, actor, approve=transition == "approve_extension")
+        elif transition == "request_accountability":
+            put(accountability_requested_at=now)
+        elif transition == "link_related":
+            put(related_to=related)
+        if changed:
+            c.save(update_fields=sorted(set(changed)))
+
+    if transition in ("submit_reply", "reply", "record_result"):
+        timeline_note = text
+    elif transition == "reject":
+        timeline_note = reason
+    elif transition == "request_extension":
+        timeline_note = f"+{str(data.get('limit', '')).strip()} {reason}".strip()
+    elif transition == "rate" and data.get("rating") in Rating.values:
+        timeline_note = " ".join(
+            x
+            for x in (str(Rating(data["rating"]).label), str(data.get("rating_note", "") or "").strip())
+            if x
+        )
+    elif transition == "link_related":
+        timeline_note = related.tracking_no if isinstance(related, Complaint) else _("取消关联")
+
+    with transaction.atomic():
+        wi = workitem.perform(
+            complaint.work_item,
+            transition,
+            actor,
+            note=timeline_note,
+            expected_version=expected_version,
+            data=data,
+            effect=effect,
+        )
+        _tell(wi, transition)
+    complaint = Complaint.objects.select_related("work_item__owner_unit", "category", "subject_unit").get(
+        pk=complaint.pk
+    )
+    return complaint
+
+
+def perform_generic(item, transition: str, actor: Any, *, note: str = "", expected_version=None, data=None):
+    """The generic work-item endpoints (/api/work-items/{id}/actions/…) hand complaint transitions here, so the
+    effects above always run whichever way an action arrives."""
+    data = resolve(actor, {**(data or {}), "note": note})
+    return act(item.complaint, transition, actor, data=data, expected_version=expected_version).work_item
+
+
+# What each transition tells whom: (roles, where) — "unit": the handling unit; "office": the accepting office.
+_TELLS = {
+    "assign": ((Role.LIAISON, Role.UNIT_LEADER), "unit", gettext_noop("新交办效能投诉：%(t)s")),
+    "submit_reply": ((Role.UNIT_LEADER,), "unit", gettext_noop("效能投诉答复待您审核：%(t)s")),
+    "return_reply": ((Role.LIAISON,), "unit", gettext_noop("效能投诉答复被退回修改：%(t)s")),
+    "review_redo": ((Role.LIAISON, Role.UNIT_LEADER), "unit", gettext_noop("效能投诉退回重办：%(t)s")),
+    "approve_extension": ((Role.LIAISON,), "unit", gettext_noop("效能投诉延期已批准：%(t)s")),
+    "reject_extension": ((Role.LIAISON,), "unit", gettext_noop("效能投诉延期未批准：%(t)s")),
+    "approve_reply": ((Role.SUPERVISOR,), "office", gettext_noop("效能投诉单位已答复，待审核：%(t)s")),
+    "reply": ((Role.SUPERVISOR,), "office", gettext_noop("效能投诉单位已答复，待审核：%(t)s")),
+    "request_extension": ((Role.SUPERVISOR,), "office", gettext_noop("效能投诉延期申请待审批：%(t)s")),
+}
+
+
+def _tell(wi, transition: str) -> None:
+    """Notify after a transition (on commit). Titles carry the category and the unit only — never the
+    complainant's words or identity; the official complained about is never told."""
+    from xiaoneng.org.models import User
+
+    told = _TELLS.get(transition)
+    if told is None:
+        return
+    roles, where, template = told
+    c = wi.complaint
+    if where == "unit":
+        who = Q(unit_id=wi.owner_unit_id)
+    else:  # the accepting office's supervisors, and whoever assigned it (a higher office may have)
+        assigned_by = wi.timeline.filter(action="assign").order_by("-at", "-id").values("actor_id")[:1]
+        who = Q(pk__in=assigned_by)
+        try:
+            who |= Q(unit_id=receiving_office(c.subject_unit).pk)
+        except TransitionRefused:
+            pass
+    users = User.objects.filter(who, role__in=roles, is_active=True).select_related("unit__region")
+    if c.subject_person_id:
+        users = users.exclude(person_id=c.subject_person_id)
+    title = _(template) % {"t": wi.title}
+    url = reverse("complaint_detail", args=[wi.pk])
+    for user in users:
+        if not scope.restrict(Complaint, user).filter(pk=wi.pk).exists():
+            continue  # 回避: never tell someone about a complaint they may not open
+        notify.notify(
+            user, f"complaint:{wi.pk}:{transition}:{wi.version}", title, url=url, item=wi, channels=("sms",)
+        )
+
+
+def accept(actor, complaint, *, expected_version=None) -> Complaint:
+    """受理: within the acceptance limit (1 working day); the reply limit of the category starts now."""
+    return act(complaint, "accept", actor, expected_version=expected_version)
+
+
+def reject(actor, complaint, *, reason: str, expected_version=None) -> Complaint:
+    """不予受理 with a reason the complainant reads on the portal."""
+    return act(complaint, "reject", actor, data={"reason": reason}, expected_version=expected_version)
+
+
+def handle_directly(actor, complaint, *, note: str = "", expected_version=None) -> Complaint:
+    """直查: the office investigates itself."""
+    return act(complaint, "handle_directly", actor, data={"note": note}, expected_version=expected_version)
+
+
+def assign(
+    actor,
+    complaint,
+    *,
+    unit: Unit,
+    redacted_content: str,
+    attachments=(),
+    note: str = "",
+    expected_version=None,
+) -> Complaint:
+    """交办 to `unit` (the unit complained about is the normal case) with the redacted copy: refused while the copy
+    still identifies the complainant (redaction.identity_leaks); only the attachments listed go with it."""
+    data = {
+        "unit": unit,
+        "redacted_content": redacted_content,
+        "attachments": list(attachments),
+        "note": note,
+    }
+    return act(complaint, "assign", actor, data=data, expected_version=expected_version)
+
+
+def submit_reply(actor, complaint, *, text: str, expected_version=None) -> Complaint:
+    """提交答复: the unit's liaison drafts the reply; it leaves the unit once the unit head approves it."""
+    return act(complaint, "submit_reply", actor, data={"text": text}, expected_version=expected_version)
+
+
+def approve_reply(actor, complaint, *, note: str = "", expected_version=None) -> Complaint:
+    """审核通过并报送: the unit head sends the drafted reply to the office."""
+    return act(complaint, "approve_reply", actor, data={"note": note}, expected_version=expected_version)
+
+
+def return_reply(actor, complaint, *, note: str, expected_version=None) -> Complaint:
+    """退回修改: the unit head sends the draft back to the liaison with reasons."""
+    return act(complaint, "return_reply", actor, data={"note": note}, expected_version=expected_version)
+
+
+def reply(actor, complaint, *, text: str, expected_version=None) -> Complaint:
+    """单位答复 written and sent by the unit head himself."""
+    return act(complaint, "reply", actor, data={"text": text}, expected_version=expected_version)
+
+
+def record_result(actor, complaint, *, text: str, expected_version=None) -> Complaint:
+    """直查结果: what the office's own investigation found."""
+    return act(complaint, "record_result", actor, data={"text": text}, expected_version=expected_version)
+
+
+def review_pass(
+    actor, complaint, *, public_reply: str, finding: str, note: str = "", expected_version=None
+) -> Complaint:
+    """审核通过: the reply to the complainant and the finding (属实/部分属实/不属实)."""
+    data = {"public_reply": public_reply, "finding": finding, "note": note}
+    return act(complaint, "review_pass", actor, data=data, expected_version=expected_version)
+
+
+def review_redo(actor, complaint, *, note: str, expected_version=None) -> Complaint:
+    """退回重办 with reasons the unit reads; the unit's reply limit counts again from now."""
+    return act(complaint, "review_redo", actor, data={"note": note}, expected_version=expected_version)
+
+
+def rate(actor, complaint, *, rating: str, note: str = "", expected_version=None) -> Complaint:
+    """回访评价 entered by staff after the follow-up call."""
+    data = {"rating": rating, "rating_note": note}
+    return act(complaint, "rate", actor, data=data, expected_version=expected_version)
+
+
+def reopen(actor, complaint, *, note: str = "", expected_version=None) -> Complaint:
+    """重新办理 once after 不满意: back to the accepting office, the reply limit from now."""
+    return act(complaint, "reopen", actor, data={"note": note}, expected_version=expected_version)
+
+
+def close(actor, complaint, *, note: str = "", expected_version=None) -> Complaint:
+    """办结: only with a reply and a finding (件件有落实、事事有结果)."""
+    return act(complaint, "close", actor, data={"note": note}, expected_version=expected_version)
+
+
+def request_extension(actor, complaint, *, limit: str, reason: str, expected_version=None) -> Complaint:
+    """延期申请 by the handling unit (one per phase), decided by the office."""
+    data = {"limit": limit, "reason": reason}
+    return act(complaint, "request_extension", actor, data=data, expected_version=expected_version)
+
+
+def decide_extension(actor, complaint, *, approve: bool, note: str = "", expected_version=None) -> Complaint:
+    """延期审批: an approved extension moves the deadline."""
+    name = "approve_extension" if approve else "reject_extension"
+    return act(complaint, name, actor, data={"note": note}, expected_version=expected_version)
+
+
+def request_accountability(actor, complaint, *, note: str = "", expected_version=None) -> Complaint:
+    """提请问责 on a true or partly true finding: recorded now; the case opens with the accountability capability."""
+    return act(
+        complaint, "request_accountability", actor, data={"note": note}, expected_version=expected_version
+    )
+
+
+def link_related(actor, complaint, *, related: Complaint | None, expected_version=None) -> Complaint:
+    """关联: staff link a complaint to an earlier one (same complainant, or the same matter); None unlinks."""
+    return act(complaint, "link_related", actor, data={"related": related}, expected_version=expected_version)
+
+
+def reveal_identity(*, actor: Any, complaint: Complaint, reason: str) -> dict[str, str]:
+    """The complainant's identity in clear, for accepting staff and 纪检监察 who give a reason; every reveal and
+    every refusal is on the audit trail (SPEC §2, whistleblower protection)."""
+    from xiaoneng.org.services import RevealRefused
+
+    reason = (reason or "").strip()
+    allowed = getattr(actor, "role", None) in REVEALERS
+    if not allowed or not scope.restrict(Complaint, actor).filter(pk=complaint.pk).exists():
+        with transaction.atomic():  # the refusal stays on the trail although nothing else happens
+            audit.record(AuditEventType.ACCESS_DENIED, actor=actor, obj=complaint, data={"action": "reveal"})
+        raise RevealRefused(_("无权查看投诉人信息 (not allowed to reveal the complainant's identity)"), 403)
+    if not reason:
+        raise RevealRefused(_("请填写查看理由 (a reason is required)"), 400)
+    fields = ["name", "phone", "id_number", "email", "ip", "device"]
+    with transaction.atomic():
+        audit.record(
+            AuditEventType.SENSITIVE_VIEWED,
+            actor=actor,
+            obj=complaint,
+            data={"fields": [*fields, "content"], "reason": reason},
+        )
+    return {**{f: getattr(complaint, f"identity_{f}") for f in fields}, "content": complaint.content}
+
+
+def masked_content(complaint: Complaint) -> str:
+    """The complainant's text as staff read it on screen: their identity masked wherever they wrote it (the
+    clear text comes with the audited reveal)."""
+    from .redaction import suggest_redacted
+
+    return suggest_redacted(complaint)
 
 
 def find_by_tracking(tracking_no: str, code: str) -> Complaint | None:

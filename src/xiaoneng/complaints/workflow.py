@@ -17,7 +17,9 @@ REOPEN_MAX = 1  # 不满意 may reopen once for re-handling
 STAFF = frozenset({Role.SUPERVISOR})
 LIAISON = frozenset({Role.LIAISON})
 UNIT_LEADER = frozenset({Role.UNIT_LEADER})
-OPEN_STATES = frozenset({"received", "accepted", "investigating", "assigned", "unit_review", "replied", "answered"})
+OPEN_STATES = frozenset(
+    {"received", "accepted", "investigating", "assigned", "unit_review", "replied", "answered"}
+)
 # The complainant on the public portal (no account; services.PUBLIC_ACTOR): rates the reply, nothing else.
 PUBLIC = frozenset({"public"})
 
@@ -136,7 +138,9 @@ def _related_valid(item, actor, data):
 def _accountability_valid(item, actor, data):
     c = _complaint(item)
     if c.finding not in (Finding.TRUE, Finding.PARTLY):
-        return _("只有属实或部分属实的投诉可以提请问责 (only a true or partly true finding leads to accountability)")
+        return _(
+            "只有属实或部分属实的投诉可以提请问责 (only a true or partly true finding leads to accountability)"
+        )
     if c.accountability_requested_at is not None:
         return _("已提请问责 (accountability has already been requested)")
     return None
@@ -327,6 +331,18 @@ def _detail_url(item) -> str:
     return reverse("complaint_detail", args=[item.pk])
 
 
+def _perform(item, transition, actor, **kwargs):
+    from . import services
+
+    return services.perform_generic(item, transition, actor, **kwargs)
+
+
+def _timeline_for(item, user, events):
+    from . import selectors
+
+    return selectors.timeline_for(item, user, events)
+
+
 KIND = Kind(
     code="complaint",
     label=_("效能投诉"),
@@ -336,4 +352,7 @@ KIND = Kind(
     red_after="3wd",
     detail_url=_detail_url,
     clock_states=frozenset({"received", "accepted", "investigating", "assigned", "unit_review"}),
+    # The generic work-item page and API defer to the complaint's own: its effects run on every action, the unit
+    # reads only its share of the timeline, and the generic page sends people to the complaint page.
+    extra={"perform": _perform, "timeline_for": _timeline_for, "own_page": True},
 )

@@ -11,15 +11,20 @@ from .models import AuditEvent, IssuedDocument, Notification, Recusal, WorkItem
 @scope.rule(WorkItem)
 def work_items(user, qs):
     """Regional roles: items owned in their region subtree; a unit's liaison and head: the items their unit
-    owns or takes part in. The 三员 and evaluators see no case content."""
+    owns or takes part in — except, for a unit's own people, items that name them personally (回避: the official
+    a complaint is about never handles it, even when the complaint is assigned to his unit). The 三员 and
+    evaluators see no case content."""
     if user.role in REGIONAL_ROLES:
         qs = qs.filter(region_path__startswith=user.jurisdiction_path)
         return qs.exclude(pk__in=_recused(user))
     if user.role in UNIT_ROLES:
-        return qs.filter(
+        qs = qs.filter(
             Q(owner_unit_id=user.unit_id)
             | Q(pk__in=WorkItem.units.through.objects.filter(unit_id=user.unit_id).values("workitem_id"))
         )
+        if user.person_id:
+            qs = qs.exclude(pk__in=Recusal.objects.filter(person_id=user.person_id).values("work_item_id"))
+        return qs
     return qs.none()
 
 

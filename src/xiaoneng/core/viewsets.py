@@ -32,7 +32,11 @@ class WorkItemViewSet(ScopedReadOnlyViewSet):
     @action(detail=True)
     def timeline(self, request, pk=None, format=None):
         item = scope.access(WorkItem, request.user, pk)
-        return Response(TimelineEventSerializer(item.timeline.all(), many=True).data)
+        events = list(item.timeline.all())
+        visible = workitem.kind_of(item).extra.get("timeline_for")  # a kind may keep internal notes from some
+        if visible is not None:
+            events = visible(item, request.user, events)
+        return Response(TimelineEventSerializer(events, many=True).data)
 
     @extend_schema(responses={200: dict})
     @action(detail=True)
@@ -49,7 +53,9 @@ class WorkItemViewSet(ScopedReadOnlyViewSet):
         item = scope.access(WorkItem, request.user, pk)
         ser = ActionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        item = workitem.perform(
+        # A kind with its own action function (effects on its own table) gets every transition through it.
+        perform = workitem.kind_of(item).extra.get("perform", workitem.perform)
+        item = perform(
             item,
             transition,
             request.user,

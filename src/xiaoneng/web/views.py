@@ -123,6 +123,8 @@ def item_detail(request, pk):
         WorkItem, request.user, pk, WorkItem.objects.select_related("owner_unit", "owner_person")
     )
     kind = workitem.kind_of(item)
+    if kind.extra.get("own_page") and kind.detail_url is not None:
+        return redirect(kind.detail_url(item))  # its own page decides what each role may read and do
     if request.method == "POST":
         try:
             workitem.perform(

@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from xiaoneng.complaints.api import ComplaintViewSet
 from xiaoneng.core.viewsets import AuditEventViewSet, NotificationViewSet, WorkItemViewSet
+from xiaoneng.eservice.api import MatterViewSet
 from xiaoneng.org.api import PersonViewSet, RegionViewSet, UnitViewSet, UserViewSet
 from xiaoneng.supervision.api import SupervisedItemViewSet
 
@@ -17,6 +18,7 @@ router.register("audit-events", AuditEventViewSet, basename="auditevent")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("supervision/items", SupervisedItemViewSet, basename="supervision-item")
 router.register("complaints", ComplaintViewSet, basename="complaint")
+router.register("eservice/matters", MatterViewSet, basename="eservice-matter")
 
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -25,6 +27,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("supervision/", include("xiaoneng.supervision.urls")),
     path("complaints/", include("xiaoneng.complaints.urls")),
+    path("eservice/", include("xiaoneng.eservice.urls")),
     path("portal/", include("xiaoneng.complaints.portal_urls")),
     path("open311/v2/", include("xiaoneng.complaints.open311_urls")),
     path("", include("xiaoneng.web.urls")),

@@ -8,6 +8,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import make_user
+from tests.eservice import scope_matrix as eservice
 from xiaoneng.complaints import services as complaints
 from xiaoneng.complaints.models import Attachment, Category, Complaint
 from xiaoneng.core import notify, workitem
@@ -55,6 +56,7 @@ MODEL_FOR_VIEW = {
     "complaint_redaction_check": Complaint,
     "complaint_reveal": Complaint,
     "complaint_attachment": Attachment,
+    **eservice.MODEL_FOR_VIEW,
 }
 
 # Where an object outside county A is nevertheless in scope, by design.
@@ -77,6 +79,7 @@ OUT_MARKERS = {
     SupervisedItem: "西山区的督办事项",
     Complaint: "TS20260101XISHAN",
     Attachment: "西山区投诉附件",
+    **eservice.OUT_MARKERS,
 }
 
 
@@ -203,6 +206,7 @@ def objects(world, task_kind, settings, tmp_path):
         Notification: (mine, other),
         SupervisedItem: (sa, sb),
         **complaint_objects(world, settings, tmp_path),
+        **eservice.objects(world),
     }
 
 
@@ -329,6 +333,7 @@ REACHES = {
         Role.LIAISON,
         Role.UNIT_LEADER,
     },
+    **eservice.REACHES,
 }
 
 

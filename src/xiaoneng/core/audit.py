@@ -66,6 +66,13 @@ class AuditEventType(IntEnum):
     # 850–899 the public side of complaints (portal, Open311)
     OPEN311_KEY_ISSUED = 850
     OPEN311_KEY_REVOKED = 851
+    # 900–949 政务服务电子监察 (e-supervision of government service)
+    ESERVICE_CATALOG_CHANGED = 900
+    ESERVICE_EVENTS_INGESTED = 901  # one row per batch (API call or file): counts, never the events
+    ESERVICE_KEY_ISSUED = 902
+    ESERVICE_KEY_REVOKED = 903
+    ESERVICE_CARDS_STOOD = 904  # alerts not explained in time: their cards stand (one row per sweep batch)
+    ESERVICE_STATS_REBUILT = 905
 
 
 LABELS: dict[AuditEventType, Any] = {
@@ -96,6 +103,12 @@ LABELS: dict[AuditEventType, Any] = {
     AuditEventType.AUDIT_PURGED: _("审计日志到期清理"),
     AuditEventType.OPEN311_KEY_ISSUED: _("签发 Open311 接口密钥"),
     AuditEventType.OPEN311_KEY_REVOKED: _("吊销 Open311 接口密钥"),
+    AuditEventType.ESERVICE_CATALOG_CHANGED: _("政务服务事项变更"),
+    AuditEventType.ESERVICE_EVENTS_INGESTED: _("接收办件数据"),
+    AuditEventType.ESERVICE_KEY_ISSUED: _("签发审批系统接口密钥"),
+    AuditEventType.ESERVICE_KEY_REVOKED: _("吊销审批系统接口密钥"),
+    AuditEventType.ESERVICE_CARDS_STOOD: _("逾期未说明，红黄牌生效"),
+    AuditEventType.ESERVICE_STATS_REBUILT: _("重建电子监察统计"),
 }
 
 

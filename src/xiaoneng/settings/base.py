@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "xiaoneng.org",
     "xiaoneng.supervision",
     "xiaoneng.complaints",
+    "xiaoneng.eservice",
     "xiaoneng.web",
 ]
 

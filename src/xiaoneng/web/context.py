@@ -12,6 +12,7 @@ MENU = [
     ("home", _("首页"), set(Role.values)),
     ("supervision", _("督查督办"), REGIONAL | {Role.LIAISON, Role.UNIT_LEADER}),
     ("complaints", _("效能投诉"), REGIONAL | {Role.LIAISON, Role.UNIT_LEADER}),
+    ("eservice", _("政务服务监察"), REGIONAL | {Role.LIAISON, Role.UNIT_LEADER}),
     ("items", _("全部事项"), REGIONAL | {Role.LIAISON, Role.UNIT_LEADER}),
     ("units", _("单位"), REGIONAL | {Role.LIAISON, Role.UNIT_LEADER, Role.SYSADMIN, Role.SECADMIN}),
     ("people", _("人员"), REGIONAL | {Role.LIAISON, Role.UNIT_LEADER, Role.SYSADMIN, Role.SECADMIN}),

@@ -1,0 +1,30 @@
+"""Scope rules of 政务服务电子监察 (see core/scope.py): regional staff see what belongs to departments in their
+region subtree; a department's liaison and head see their own department's; the 三员 and evaluators see none."""
+
+from xiaoneng.core import scope
+from xiaoneng.org.roles import REGIONAL_ROLES, UNIT_ROLES
+
+from .models import Matter, SourceSystem, Window
+
+
+def _by_department(field: str):
+    def rule(user, qs):
+        if user.role in REGIONAL_ROLES:
+            return qs.filter(region_path__startswith=user.jurisdiction_path)
+        if user.role in UNIT_ROLES:
+            return qs.filter(**{field: user.unit_id})
+        return qs.none()
+
+    return rule
+
+
+scope.rule(Matter)(_by_department("department_id"))
+scope.rule(Window)(_by_department("unit_id"))
+
+
+@scope.rule(SourceSystem)
+def source_systems(user, qs):
+    """The approval systems reporting in a region: regional staff of that region or above."""
+    if user.role in REGIONAL_ROLES:
+        return qs.filter(region_path__startswith=user.jurisdiction_path)
+    return qs.none()

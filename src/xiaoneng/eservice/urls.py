@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.index, name="eservice"),
+    path("matters/", views.matters, name="eservice_matters"),
+    path("matters/export.xlsx", views.matters_export, name="eservice_matters_export"),
+    path("matters/new/", views.matter_form, name="eservice_matter_new"),
+    path("matters/<int:pk>/", views.matter_form, name="eservice_matter"),
+    path("matters/import/", views.matters_import, name="eservice_matters_import"),
+    path("matters/import/template.xlsx", views.matters_template, name="eservice_matters_template"),
+]

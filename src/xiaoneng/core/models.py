@@ -100,7 +100,11 @@ class WorkItem(models.Model):
         ordering = ["-id"]
         verbose_name = _("工作事项")
         verbose_name_plural = _("工作事项")
-        indexes = [models.Index(fields=["closed_at", "next_check_at"], name="workitem_sweep")]
+        indexes = [
+            models.Index(fields=["closed_at", "next_check_at"], name="workitem_sweep"),
+            # The supervision ledger's keyset pages walk (deadline, id) (core/paging.py).
+            models.Index(fields=["deadline", "id"], name="workitem_deadline_id"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -5,12 +5,12 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from xiaoneng.core import scope
+from xiaoneng.core import paging, scope
 from xiaoneng.core.api import ScopedReadOnlyViewSet
 from xiaoneng.org.models import Unit
 
 from . import selectors, services
-from .models import SupervisedItem
+from .models import Source, SupervisedItem
 from .serializers import (
     IssueSerializer,
     ProgressReportSerializer,
@@ -48,12 +48,29 @@ def _transition(name: str, doc: str):
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="督办事项 id (the work item's id)")
 
 
-@extend_schema_view(retrieve=extend_schema(parameters=[ID]), reports=extend_schema(parameters=[ID]))
+LEDGER_FILTERS = [
+    OpenApiParameter("q", str, description="事项或文号 (title or reference number contains)"),
+    OpenApiParameter("source", str, enum=Source.values, description="来源"),
+    OpenApiParameter("state", str, description='a workflow state, or "open" (not closed)'),
+    OpenApiParameter("stage", str, enum=list(selectors.STAGES), description="预警状态 (open items)"),
+    OpenApiParameter("unit", int, description="lead unit or co-unit id"),
+    OpenApiParameter("due", int, description="open items due within this many days"),
+]
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=LEDGER_FILTERS),
+    retrieve=extend_schema(parameters=[ID]),
+    reports=extend_schema(parameters=[ID]),
+)
 class SupervisedItemViewSet(ScopedReadOnlyViewSet):
-    """督办台帐 in the caller's scope; filters: q, source, state (a state or "open"), stage, unit, due (days)."""
+    """督办台帐 in the caller's scope; filters: q, source, state (a state or "open"), stage, unit, due (days).
+    Paged by key in the ledger's order (nearest deadline first, none last): follow `next` / `previous`."""
 
     model = SupervisedItem
     serializer_class = SupervisedItemSerializer
+    pagination_class = paging.KeysetPagination
+    keyset = selectors.LEDGER_ORDER
 
     def base_queryset(self):
         return selectors.ledger_from_params(self.request.user, self.request.query_params).prefetch_related(

@@ -1,11 +1,10 @@
 """Pages of 督查督办: the ledger, issuing an item, an item with its reports and the actions open to the user."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from xiaoneng.core import scope, workitem
+from xiaoneng.core import paging, scope, workitem
 from xiaoneng.core.exports import xlsx_response
 from xiaoneng.core.imports import ImportRefused
 from xiaoneng.core.workflow import TransitionRefused
@@ -25,14 +24,28 @@ def _filtered(request):
     return selectors.ledger_from_params(request.user, request.GET)
 
 
+LEDGER_PAGE = 50
+
+
 @role_required(*ITEM_ROLES)
 def ledger(request):
-    page = Paginator(_filtered(request), 50).get_page(request.GET.get("page"))
+    """The ledger a page at a time by key (next / previous keep the filters); the count is exact up to 1,000."""
+    rows = _filtered(request)
+    try:
+        page = selectors.LEDGER_ORDER.page(rows, request.GET.get("cursor"), LEDGER_PAGE)
+    except paging.InvalidCursor as exc:
+        messages.warning(request, exc.message)
+        params = request.GET.copy()
+        params.pop("cursor", None)
+        return redirect(f"{request.path}?{params.urlencode()}" if params else request.path)
+    count, capped = paging.capped_count(rows)
     return render(
         request,
         "supervision/ledger.html",
         {
             "page": page,
+            "count": count,
+            "count_capped": capped,
             "sources": Source.choices,
             "states": WORKFLOW.states.items(),
             "can_issue": request.user.role == Role.SUPERVISOR,

@@ -1,0 +1,326 @@
+"""Keyset pagination (按位置翻页): a page is "the next N rows after this row" in a fixed order, never "skip M rows".
+
+OFFSET makes the database walk and throw away every row before the page, and a paginator's exact COUNT walks
+them all on every page; at a million open items both take seconds. A keyset page starts from the last row seen
+(an index seek) and costs the same on page 1 and page 20,000.
+
+    LEDGER = paging.Keyset("work_item__deadline", "pk", nullable_first=True)
+    qs = LEDGER.order(qs)                                 # the full order, for exports and unpaged reads
+    page = LEDGER.page(qs, request.GET.get("cursor"), 50)  # raises InvalidCursor for a tampered cursor
+    page.rows, page.next_cursor, page.previous_cursor, page.start_index
+    capped_count(qs)                                      # (n, capped): "共 1000+ 项" instead of COUNT(*)
+
+The order is ascending on a few fields, the last one unique (the primary key). The first may be nullable: its
+NULLs sort last on every database (PostgreSQL and SQLite disagree by default), and the rows with a value and the
+rows without are walked as two segments, each an index range scan, so neither database has to evaluate an OR
+that defeats the index. A cursor is opaque to clients (URL-safe base64 of JSON: direction, position, key
+values); a malformed or tampered one raises `InvalidCursor`, which the API answers with 400 and a page with its
+first page. Tampering gains nothing: the cursor only says where to start reading inside the caller's own scope.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
+from django.db.models import F, Q, prefetch_related_objects
+from django.utils import timezone
+from django.utils.translation import gettext
+from rest_framework import exceptions, pagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+MAX_CURSOR_LENGTH = 512
+COUNT_CAP = 1000
+
+
+class InvalidCursor(ValueError):
+    """A cursor this order did not write (edited, truncated, from another list)."""
+
+    code = "invalid_cursor"
+
+    @property
+    def message(self) -> str:
+        return gettext("翻页位置无效，请从第一页开始 (invalid page cursor; start from the first page)")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page: its rows in order, the cursors of the pages either side (None at an end) and the 1-based
+    position of its first row (a display hint carried in the cursor, exact unless rows came or went)."""
+
+    rows: list[Any]
+    next_cursor: str | None
+    previous_cursor: str | None
+    start_index: int
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_cursor is not None
+
+    @property
+    def end_index(self) -> int:
+        return self.start_index + len(self.rows) - 1 if self.rows else self.start_index - 1
+
+
+class Keyset:
+    """An ascending order on `fields` (lookups such as "work_item__deadline"; the last must be unique, usually
+    "pk") that pages by key. With `nullable_first`, the first field may be NULL and its NULLs come last."""
+
+    def __init__(self, *fields: str, nullable_first: bool = False) -> None:
+        if not fields or (nullable_first and len(fields) < 2):
+            raise ValueError("a keyset needs a unique last field (and another after a nullable first one)")
+        self.fields = fields
+        self.nullable_first = nullable_first
+
+    # -- ordering ----------------------------------------------------------------------------------------
+
+    def order(self, qs: models.QuerySet) -> models.QuerySet:
+        """`qs` in this order, NULLs of the first field last (both databases alike)."""
+        first: Any = F(self.fields[0]).asc(nulls_last=True) if self.nullable_first else self.fields[0]
+        return qs.order_by(first, *self.fields[1:])
+
+    def key(self, row: Any) -> tuple[Any, ...]:
+        """The row's values of the order's fields (related objects should be select_related)."""
+        values = []
+        for path in self.fields:
+            value = row
+            for attr in path.split("__"):
+                value = getattr(value, attr)
+            values.append(value)
+        return tuple(values)
+
+    # -- pages -------------------------------------------------------------------------------------------
+
+    def page(self, qs: models.QuerySet, cursor: str | None, size: int) -> Page:
+        """The page `cursor` points at (the first page when it is empty). `size` + 1 rows are read to know
+        whether another page follows; at most two queries (one per segment when the first field is nullable).
+        Raises InvalidCursor."""
+        if not cursor:
+            forward, position, key = True, 0, None
+        else:
+            forward, position, key = self._decode(qs.model, cursor)
+        # Prefetches run once over the page's rows, not once per segment (and not for the extra row).
+        lookups = qs._prefetch_related_lookups
+        plain = qs.prefetch_related(None) if lookups else qs
+        rows: list[Any] = []
+        for condition, fields in self._segments(key, forward):
+            need = size + 1 - len(rows)
+            if need <= 0:
+                break
+            order = fields if forward else tuple(f"-{f}" for f in fields)
+            rows += list(plain.filter(condition).order_by(*order)[:need])
+        more = len(rows) > size
+        rows = rows[:size]
+        if lookups:
+            prefetch_related_objects(rows, *lookups)
+        if not forward and not rows:
+            return self.page(qs, None, size)  # nothing before the key any more: the first page starts with it
+        if forward:
+            start = position
+            after = self.cursor(self.key(rows[-1]), start + len(rows)) if more else None
+            if key is None:
+                before = None
+            elif rows:
+                before = self.cursor(self.key(rows[0]), start, forward=False)
+            else:  # the page emptied since its link was made (rows closed or deleted): back from the key
+                before = self.cursor(key, max(position - 1, 0), forward=False)
+        else:
+            rows.reverse()
+            start = max(position - len(rows), 1) if more else 0
+            after = self.cursor(self.key(rows[-1]), start + len(rows))
+            before = self.cursor(self.key(rows[0]), start, forward=False) if more else None
+        return Page(rows=rows, next_cursor=after, previous_cursor=before, start_index=start + 1)
+
+    def cursor(self, key: tuple[Any, ...], position: int, *, forward: bool = True) -> str:
+        """The cursor of the rows after `key` (forward) or before it, `position` being the 0-based position of
+        the first row after `key` (forward) or of `key`'s own row (backward)."""
+        payload = {"d": "n" if forward else "p", "o": position, "k": [_plain(v) for v in key]}
+        raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=True).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    def _decode(self, model: type[models.Model], cursor: str) -> tuple[bool, int, tuple[Any, ...]]:
+        try:
+            if len(cursor) > MAX_CURSOR_LENGTH:
+                raise ValueError
+            payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+            direction, position, values = payload["d"], payload["o"], payload["k"]
+            if direction not in ("n", "p") or type(position) is not int or position < 0:
+                raise ValueError
+            if not isinstance(values, list) or len(values) != len(self.fields):
+                raise ValueError
+            key = tuple(
+                self._value(model, path, value, nullable=self.nullable_first and i == 0)
+                for i, (path, value) in enumerate(zip(self.fields, values, strict=True))
+            )
+        except (ValueError, TypeError, KeyError, binascii.Error, ValidationError, FieldDoesNotExist):
+            raise InvalidCursor from None
+        return direction == "n", position, key
+
+    @staticmethod
+    def _value(model: type[models.Model], path: str, value: Any, *, nullable: bool) -> Any:
+        if value is None:
+            if nullable:
+                return None
+            raise ValueError
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            raise ValueError
+        field = _field(model, path)
+        result = field.to_python(value)
+        if isinstance(field, models.DateTimeField):
+            if not isinstance(result, datetime) or (settings.USE_TZ and timezone.is_naive(result)):
+                raise ValueError
+        return result
+
+    def _segments(self, key: tuple[Any, ...] | None, forward: bool) -> list[tuple[Q, tuple[str, ...]]]:
+        """(condition, order fields) for each segment, in walking order."""
+        if not self.nullable_first:
+            return [(Q() if key is None else _beyond(self.fields, key, forward), self.fields)]
+        first, rest = self.fields[0], self.fields[1:]
+        valued = (Q(**{f"{first}__isnull": False}), self.fields)
+        null = (Q(**{f"{first}__isnull": True}), rest)
+        if key is None:
+            return [valued, null] if forward else [null, valued]
+        if key[0] is None:
+            tail = (null[0] & _beyond(rest, key[1:], forward), rest)
+            return [tail] if forward else [tail, valued]
+        head = (valued[0] & _beyond(self.fields, key, forward), self.fields)
+        return [head, null] if forward else [head]
+
+
+def _beyond(fields: tuple[str, ...], key: tuple[Any, ...], forward: bool) -> Q:
+    """Rows strictly after (or before) `key` in the lexicographic order of `fields`, none of them NULL here.
+    Written `a >= x AND (a > x OR rest beyond)` rather than a row comparison: the redundant bound on the
+    leading field is what lets the database start an index range scan there, through joins too."""
+    op, op_eq = ("gt", "gte") if forward else ("lt", "lte")
+    head, value = fields[0], key[0]
+    if len(fields) == 1:
+        return Q(**{f"{head}__{op}": value})
+    return Q(**{f"{head}__{op_eq}": value}) & (
+        Q(**{f"{head}__{op}": value}) | _beyond(fields[1:], key[1:], forward)
+    )
+
+
+def _field(model: type[models.Model], path: str) -> models.Field:
+    parts = path.split("__")
+    for attr in parts[:-1]:
+        model = model._meta.get_field(attr).related_model
+    last = parts[-1]
+    return model._meta.pk if last == "pk" else model._meta.get_field(last)
+
+
+def _plain(value: Any) -> Any:
+    """A key value as JSON keeps it exactly (datetimes to the microsecond, with their offset)."""
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    if isinstance(value, (Decimal, UUID)):
+        return str(value)
+    return value
+
+
+def capped_count(qs: models.QuerySet, cap: int | None = None) -> tuple[int, bool]:
+    """How many rows, counted no further than `cap` (COUNT_CAP): (n, False) when exact, (cap, True) when there
+    are more. Reads at most cap + 1 rows where COUNT(*) would read them all."""
+    cap = COUNT_CAP if cap is None else cap
+    n = qs.order_by()[: cap + 1].count()
+    return (cap, True) if n > cap else (n, False)
+
+
+# -- the API ------------------------------------------------------------------------------------------------
+
+
+class CursorRefused(exceptions.APIException):
+    status_code = 400
+    default_code = InvalidCursor.code
+
+
+class KeysetPagination(pagination.BasePagination):
+    """DRF pagination by `view.keyset` (a Keyset): `?cursor=` from the previous answer's `next` / `previous`,
+    `?page_size=` up to 200. Answers `{"count", "count_capped", "next", "previous", "results"}`: `count` is exact
+    up to 1,000 rows, beyond that 1000 with `count_capped` true. A bad cursor answers 400 `invalid_cursor`."""
+
+    cursor_query_param = "cursor"
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        keyset: Keyset = view.keyset
+        size = self.get_page_size(request)
+        try:
+            page = keyset.page(queryset, request.query_params.get(self.cursor_query_param), size)
+        except InvalidCursor as exc:
+            raise CursorRefused(exc.message) from None
+        self.count, self.capped = capped_count(queryset)
+        self.url = request.build_absolute_uri()
+        self.page = page
+        return page.rows
+
+    def get_page_size(self, request) -> int:
+        default = settings.REST_FRAMEWORK.get("PAGE_SIZE", 50)
+        raw = request.query_params.get(self.page_size_query_param, "")
+        return min(int(raw), self.max_page_size) if raw.isdigit() and int(raw) > 0 else default
+
+    def _link(self, cursor: str | None) -> str | None:
+        return None if cursor is None else replace_query_param(self.url, self.cursor_query_param, cursor)
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.count,
+                "count_capped": self.capped,
+                "next": self._link(self.page.next_cursor),
+                "previous": self._link(self.page.previous_cursor),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["count", "count_capped", "next", "previous", "results"],
+            "properties": {
+                "count": {"type": "integer", "example": 123, "description": "exact up to 1000"},
+                "count_capped": {"type": "boolean", "description": "more rows than `count`"},
+                "next": {**link, "example": "http://api.example.org/items/?cursor=eyJkIjoibiJ9"},
+                "previous": link,
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "翻页位置: the `next` or `previous` link's cursor (opaque); none for the first page",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"rows per page (default 50, at most {self.max_page_size})",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
+        ]

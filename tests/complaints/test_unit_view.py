@@ -135,7 +135,7 @@ def test_the_unit_cannot_reach_staff_endpoints(world, worked, role):
 
 
 def test_leaders_read_the_redacted_view_too(world, worked):
-    c, photo, _private = worked
+    c, photo, private = worked
     client = world.client("leader")  # a county-A leader account, in 东湖区住建局 — recused
     assert client.get(f"/complaints/{c.pk}/").status_code == 404
     from tests.conftest import make_user
@@ -144,8 +144,10 @@ def test_leaders_read_the_redacted_view_too(world, worked):
     client.force_login(leader)
     for url in (f"/complaints/{c.pk}/", f"/api/complaints/{c.pk}/", "/complaints/export.xlsx"):
         text = body(client.get(url))
-        for marker in (*MARKERS, INTERNAL_NOTE):
+        for marker in (*MARKERS, INTERNAL_NOTE, "的身份证"):
             assert marker not in text, (url, marker)
+    assert client.get(f"/complaints/attachments/{photo.pk}/").status_code == 200
+    assert client.get(f"/complaints/attachments/{private.pk}/").status_code == 404
 
 
 def test_staff_see_the_complaint_masked_and_the_internal_steps(world, worked):

@@ -15,10 +15,12 @@ def complaints(user, qs):
 
 @scope.rule(Attachment)
 def attachments(user, qs):
-    """Staff see every attachment of a complaint they may see; a unit only those released with its copy."""
-    from xiaoneng.org.roles import UNIT_ROLES
+    """Accepting staff and 纪检监察 see every attachment of a complaint they may see; everyone else who sees the
+    complaint (the handling unit, leaders: the redacted view) only those released with the copy — a photo of an
+    ID card or a signed letter identifies the complainant."""
+    from xiaoneng.org.roles import Role
 
     qs = qs.filter(complaint__in=scope.restrict(Complaint, user).values("pk"))
-    if user.role in UNIT_ROLES:
+    if user.role not in (Role.SUPERVISOR, Role.DISCIPLINE):
         qs = qs.filter(for_unit=True)
     return qs

@@ -363,10 +363,20 @@ def grow(world, category, n, staff_user):
     made = []
     for i in range(n):
         c, _code, _new = services.submit(
-            channel="hotline", category=category, subject_unit=world.ua, content=f"第{i}件", anonymous=True, phone="13700000000"
+            channel="hotline",
+            category=category,
+            subject_unit=world.ua,
+            content=f"第{i}件",
+            anonymous=True,
+            phone="13700000000",
         )
         other, _code, _new = services.submit(
-            channel="web", category=category, subject_unit=world.ua, content=f"关联{i}", anonymous=True, phone="13700000000"
+            channel="web",
+            category=category,
+            subject_unit=world.ua,
+            content=f"关联{i}",
+            anonymous=True,
+            phone="13700000000",
         )
         services.link_related(staff_user, c, related=other)
         services.accept(staff_user, c)

@@ -104,4 +104,5 @@ def test_reveal_needs_a_reason(page, demo_city):
     page.fill("[data-testid=reveal-form] input[name=reason]", "案件审查需要核实投诉人")
     page.click("[data-testid=reveal-form] button")
     page.wait_for_selector("[data-testid=revealed]")
-    assert NAME in page.inner_text("[data-testid=revealed]") and PHONE in page.inner_text("[data-testid=revealed]")
+    revealed = page.inner_text("[data-testid=revealed]")
+    assert NAME in revealed and PHONE in revealed

@@ -84,7 +84,6 @@ class ComplaintStaffSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-
     def get_content(self, obj) -> str:
         from .services import masked_content
 

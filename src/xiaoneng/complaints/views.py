@@ -194,7 +194,6 @@ def detail(request, pk):
     if not selectors.sees_as_staff(request.user):
         released = scope.restrict(Attachment, request.user).filter(complaint=c)
         context["attachments"] = list(released)
-        context["is_unit"] = request.user.role in (Role.LIAISON, Role.UNIT_LEADER)
         return render(request, "complaints/detail_unit.html", context)
     context.update(
         {

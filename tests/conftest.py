@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import Client
 
-from xiaoneng.core import crypto
+from xiaoneng.core import clock_service, crypto
 from xiaoneng.org.models import Person, Region, RegionLevel, Unit, UnitType, User
 from xiaoneng.org.roles import Role
 
@@ -31,6 +31,9 @@ def at(text: str) -> datetime:
 @pytest.fixture(autouse=True)
 def _fresh_key_cache():
     crypto.reset_provider_cache()
+    # The calendar cache re-reads the database every few seconds; a test's rolled-back calendar must not leak
+    # into the next test within those seconds.
+    clock_service.invalidate()
     yield
 
 

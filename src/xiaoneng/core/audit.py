@@ -55,6 +55,7 @@ class AuditEventType(IntEnum):
     WORKITEM_CREATED = 500
     WORKITEM_TRANSITION = 501
     DEADLINE_RECOMPUTED = 502
+    STAGES_SWEPT = 503  # a sweep batch that changed stages: counts of changes and of cards issued
     # 600–699 configuration
     CALENDAR_CHANGED = 600
     ORG_CHANGED = 601
@@ -95,6 +96,7 @@ LABELS: dict[AuditEventType, Any] = {
     AuditEventType.WORKITEM_CREATED: _("创建事项"),
     AuditEventType.WORKITEM_TRANSITION: _("事项流转"),
     AuditEventType.DEADLINE_RECOMPUTED: _("时限重算"),
+    AuditEventType.STAGES_SWEPT: _("时限巡查"),
     AuditEventType.CALENDAR_CHANGED: _("工作日历变更"),
     AuditEventType.ORG_CHANGED: _("组织机构变更"),
     AuditEventType.DEMO_SEEDED: _("载入演示数据"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 _CACHE_SECONDS = 5.0
 _lock = threading.Lock()
-_cache: dict[str, Any] = {"checked": 0.0, "version": None, "calendars": {}}
+_cache: dict[str, Any] = {"checked": 0.0, "version": None, "calendars": {}, "local": None}
 
 
 def parse_limit(text: str) -> clock.Limit:
@@ -43,7 +44,7 @@ def _version() -> int:
 
 def invalidate() -> None:
     with _lock:
-        _cache.update(checked=0.0, version=None, calendars={})
+        _cache.update(checked=0.0, version=None, calendars={}, local=None)
 
 
 def calendar(region_path: str = "") -> clock.Calendar:
@@ -54,15 +55,34 @@ def calendar(region_path: str = "") -> clock.Calendar:
         if now - _cache["checked"] > _CACHE_SECONDS:
             v = _version()
             if v != _cache["version"]:
-                _cache.update(version=v, calendars={})
+                _cache.update(version=v, calendars={}, local=None)
             _cache["checked"] = now
         cached = _cache["calendars"].get(region_path)
     if cached is not None:
         return cached
-    cal = _build(region_path)
+    codes = [c for c in region_path.strip("/").split("/") if c]
+    if region_path and not set(codes) & _local_regions():
+        cal = calendar("")  # no local overlay on the way up: the national calendar itself (built once)
+    else:
+        cal = _build(region_path)
     with _lock:
         _cache["calendars"][region_path] = cal
     return cal
+
+
+def _local_regions() -> set[str]:
+    """The codes of the regions with a local overlay of their own (read once per calendar version)."""
+    from .models import CalendarVersion
+
+    with _lock:
+        known = _cache["local"]
+    if known is None:
+        known = set(
+            CalendarVersion.objects.filter(region__isnull=False).values_list("region__code", flat=True)
+        )
+        with _lock:
+            _cache["local"] = known
+    return known
 
 
 def _build(region_path: str) -> clock.Calendar:
@@ -97,19 +117,34 @@ class Evaluation:
     provisional: bool
     stage: str
     next_change: datetime | None
+    # Where red begins (the clock's red boundary), for the card a red stage leaves on the unit's record.
+    red_at: datetime | None = None
 
 
-def evaluate(item: WorkItem, kind: Kind, now: datetime) -> Evaluation:
-    """Deadline and stage of `item` at `now` from its start, limit, pauses and approved extensions."""
+def evaluate(
+    item: WorkItem,
+    kind: Kind,
+    now: datetime,
+    *,
+    pauses: Sequence[tuple[datetime, datetime | None]] | None = None,
+    extensions: Sequence[str] | None = None,
+) -> Evaluation:
+    """Deadline and stage of `item` at `now` from its start, limit, pauses and approved extensions.
+
+    The item's pauses and extensions are read through `.all()` (a caller that prefetched them asks the database
+    nothing here), unless the caller hands them in, read for many items at once (the sweep): `pauses` as
+    (start, end) pairs, `extensions` as the approved limits in the order they were requested."""
     from .models import ExtensionStatus
 
     cal = calendar(_calendar_region(item))
-    pauses = [(p.started_at, p.ended_at) for p in item.pauses.all()] if item.pk else []
-    extensions = (
-        [parse_limit(e.limit) for e in item.extensions.filter(status=ExtensionStatus.APPROVED)]
-        if item.pk
-        else []
-    )
+    if pauses is None:
+        pauses = [(p.started_at, p.ended_at) for p in item.pauses.all()] if item.pk else []
+    if extensions is None:
+        extensions = (
+            [e.limit for e in item.extensions.all() if e.status == ExtensionStatus.APPROVED]
+            if item.pk
+            else []
+        )
     policy = clock.StagePolicy(warning=kind.warning, red=kind.red_after)
     try:
         info = clock.stage_at(
@@ -119,7 +154,7 @@ def evaluate(item: WorkItem, kind: Kind, now: datetime) -> Evaluation:
             now,
             policy,
             pauses=pauses,
-            extensions=extensions,
+            extensions=[parse_limit(e) for e in extensions],
             office_close=item.office_close,
         )
     except clock.ClockError as exc:
@@ -128,7 +163,9 @@ def evaluate(item: WorkItem, kind: Kind, now: datetime) -> Evaluation:
         ) from None
     # The item's mark says whether its deadline may still move; a red boundary in an unknown year does not
     # make the deadline itself provisional.
-    return Evaluation(info.deadline, info.deadline_provisional, str(info.stage.value), info.next_change)
+    return Evaluation(
+        info.deadline, info.deadline_provisional, str(info.stage.value), info.next_change, info.red_at
+    )
 
 
 def deadline_for(start: datetime, limit: str, region_path: str = "") -> datetime:

@@ -87,8 +87,9 @@ class WorkItem(models.Model):
     deadline = models.DateTimeField(_("截止时间"), null=True, blank=True, db_index=True)
     provisional = models.BooleanField(_("暂定"), default=False)
     stage = models.CharField(_("预警状态"), max_length=10, choices=Stage.choices, default=Stage.NORMAL)
-    # When the stage can next change; the sweep only looks at open items whose moment has come.
-    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # When the stage can next change; the sweep only looks at open items whose moment has come (index
+    # workitem_due below).
+    next_check_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -101,7 +102,13 @@ class WorkItem(models.Model):
         verbose_name = _("工作事项")
         verbose_name_plural = _("工作事项")
         indexes = [
-            models.Index(fields=["closed_at", "next_check_at"], name="workitem_sweep"),
+            # The sweep's walk: open items in (next check, id) order, the ones with nothing left to check left
+            # out; a sweep with nothing due reads one index page.
+            models.Index(
+                fields=["next_check_at", "id"],
+                name="workitem_due",
+                condition=models.Q(closed_at__isnull=True, next_check_at__isnull=False),
+            ),
             # The supervision ledger's keyset pages walk (deadline, id) (core/paging.py).
             models.Index(fields=["deadline", "id"], name="workitem_deadline_id"),
         ]
@@ -362,10 +369,17 @@ class CardRecord(models.Model):
     straight to red gets both. The unit is the owner at that moment and keeps the card; `at` is the instant the
     clock put the item in that stage (the deadline, the red boundary), `year` its calendar year in local time."""
 
-    work_item = models.ForeignKey(WorkItem, models.CASCADE, related_name="cards", verbose_name=_("事项"))
-    unit = models.ForeignKey("org.Unit", models.PROTECT, related_name="cards", verbose_name=_("责任单位"))
-    # The unit's region at that moment, so scope is one prefix filter as for work items.
-    region_path = models.CharField(max_length=200, db_index=True, editable=False)
+    # No index of their own: the unique constraint leads with the work item, card_unit_year with the unit (the
+    # sweep writes thousands of cards in its busiest minute; each index costs every one of them).
+    work_item = models.ForeignKey(
+        WorkItem, models.CASCADE, related_name="cards", verbose_name=_("事项"), db_index=False
+    )
+    unit = models.ForeignKey(
+        "org.Unit", models.PROTECT, related_name="cards", verbose_name=_("责任单位"), db_index=False
+    )
+    # The unit's region at that moment, so scope is one prefix filter as for work items (the pages read by unit
+    # and year, so it needs no index yet).
+    region_path = models.CharField(max_length=200, editable=False)
     kind = models.CharField(_("类别"), max_length=40)
     stage = models.CharField(
         _("红黄牌"), max_length=10, choices=[(Stage.YELLOW, Stage.YELLOW.label), (Stage.RED, Stage.RED.label)]
@@ -382,7 +396,9 @@ class CardRecord(models.Model):
         verbose_name_plural = _("红黄牌")
         constraints = [
             models.UniqueConstraint(fields=["work_item", "stage"], name="card_once_per_item_and_stage"),
-            models.CheckConstraint(condition=models.Q(stage__in=["yellow", "red"]), name="card_stage_yellow_or_red"),
+            models.CheckConstraint(
+                condition=models.Q(stage__in=["yellow", "red"]), name="card_stage_yellow_or_red"
+            ),
         ]
         indexes = [models.Index(fields=["unit", "year"], name="card_unit_year")]
 

@@ -9,7 +9,8 @@ and retries with back-off on failure.
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol
+from collections.abc import Iterable
+from typing import Any, NamedTuple, Protocol
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -172,6 +173,57 @@ def _enqueue(delivery_id: int) -> None:
     from .tasks import deliver
 
     deliver.enqueue(delivery_id)
+
+
+class Message(NamedTuple):
+    """One inbox message for `notify_many`: to whom (an id will do), its dedupe key and what it says."""
+
+    recipient_id: int
+    key: str
+    title: str
+    body: str = ""
+    url: str = ""
+    item_id: int | None = None
+
+
+DELIVERY_TASK_SIZE = 200  # deliveries per background task when they are sent in bulk
+
+
+def notify_many(messages: Iterable[Message], *, channels: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """`notify` for many messages at once (the deadline sweep's batch), with the same guarantee — one inbox row
+    per (recipient, key), never duplicated — in a constant number of statements: the rows are inserted in bulk,
+    those whose (recipient, key) exists already skipped by the unique constraint (`bulk.insert`), then their
+    deliveries in bulk, enqueued after commit in tasks of DELIVERY_TASK_SIZE. Returns the rows created, as dicts
+    of their values (with "id")."""
+    from . import bulk
+
+    rows = [
+        {
+            "recipient_id": m.recipient_id,
+            "title": m.title[:200],
+            "body": m.body,
+            "url": m.url[:300],
+            "item_id": m.item_id,
+            "dedupe_key": m.key,
+        }
+        for m in messages
+    ]
+    created = bulk.insert(Notification, rows, skip_existing=("recipient", "dedupe_key"))
+    if channels and created:
+        deliveries = bulk.insert(
+            Delivery, [{"notification_id": n["id"], "channel": c} for n in created for c in channels]
+        )
+        ids = [d["id"] for d in deliveries]
+        for k in range(0, len(ids), DELIVERY_TASK_SIZE):
+            chunk = ids[k : k + DELIVERY_TASK_SIZE]
+            transaction.on_commit(lambda chunk=chunk: _enqueue_many(chunk))
+    return created
+
+
+def _enqueue_many(delivery_ids: list[int]) -> None:
+    from .tasks import deliver_many
+
+    deliver_many.enqueue(delivery_ids)
 
 
 def deliver_now(delivery_id: int) -> str:

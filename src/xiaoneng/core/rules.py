@@ -5,7 +5,7 @@ from django.db.models import Q
 from xiaoneng.org.roles import REGIONAL_ROLES, UNIT_ROLES, Role
 
 from . import scope
-from .models import AuditEvent, IssuedDocument, Notification, Recusal, WorkItem
+from .models import AuditEvent, CardRecord, IssuedDocument, Notification, Recusal, WorkItem
 
 
 @scope.rule(WorkItem)
@@ -69,3 +69,17 @@ def issued_documents(user, qs):
     if user.role in UNIT_ROLES:
         return qs.filter(about_visible)
     return qs.none()
+
+
+@scope.rule(CardRecord)
+def cards(user, qs):
+    """Cards (红黄牌) on units' records: regional roles see those of units in their region subtree, a unit's
+    liaison and head their own unit's — and only cards on items they may see (回避, a kind's narrowing), since
+    a card names its item. The 三员 and evaluators see none (case content)."""
+    if user.role in REGIONAL_ROLES:
+        qs = qs.filter(region_path__startswith=user.jurisdiction_path)
+    elif user.role in UNIT_ROLES:
+        qs = qs.filter(unit_id=user.unit_id)
+    else:
+        return qs.none()
+    return qs.filter(work_item__in=work_items(user, WorkItem.objects.all()).values("pk"))

@@ -20,12 +20,35 @@ def deliver(delivery_id: int) -> str:
     from . import notify
 
     outcome = notify.deliver_now(delivery_id)
-    if outcome == "retry" and deliver.get_backend().supports_defer:
+    if outcome == "retry":
+        _retry_later(delivery_id)
+    return outcome
+
+
+def _retry_later(delivery_id: int) -> None:
+    """Back-off: 30 s × 2^attempts, where the backend can defer."""
+    if deliver.get_backend().supports_defer:
         from .models import Delivery
 
         attempts = Delivery.objects.get(pk=delivery_id).attempts
         deliver.using(run_after=timezone.now() + timedelta(seconds=30 * 2**attempts)).enqueue(delivery_id)
-    return outcome
+
+
+@task()
+def deliver_many(delivery_ids: list[int]) -> dict[str, int]:
+    """Deliveries created in bulk (the deadline sweep's notifications), sent one after the other; a failed one
+    is retried on its own like `deliver`."""
+    from collections import Counter
+
+    from . import notify
+
+    outcomes: Counter[str] = Counter()
+    for delivery_id in delivery_ids:
+        outcome = notify.deliver_now(delivery_id)
+        outcomes[outcome] += 1
+        if outcome == "retry":
+            _retry_later(delivery_id)
+    return dict(outcomes)
 
 
 @task()

@@ -234,6 +234,10 @@ NOTIFY_OPTIONS = {
 # The demo city's year of routine supervised work (items); tests load the demo without it.
 DEMO_ROUTINE_ITEMS = int(os.environ.get("XIAONENG_DEMO_ROUTINE_ITEMS", "3000"))
 
+# The deadline sweep's parallel walks on PostgreSQL (each a thread with its own connection; the items are shared
+# through SKIP LOCKED): two overlap the client's work with the database's on a 2-core server.
+SWEEP_WORKERS = int(os.environ.get("XIAONENG_SWEEP_WORKERS", "2"))
+
 # The scheduler's periodic jobs: name -> (task path, interval seconds).
 SCHEDULE = {
     "heartbeat": ("xiaoneng.core.tasks.heartbeat", 30),

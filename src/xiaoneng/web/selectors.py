@@ -8,9 +8,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xiaoneng.core import scope
+from xiaoneng.core import scope, workitem
 from xiaoneng.core.audit import AuditEventType
-from xiaoneng.core.models import AuditEvent, Heartbeat, Stage, WorkItem
+from xiaoneng.core.models import AuditEvent, CardRecord, Heartbeat, Stage, WorkItem
 from xiaoneng.org.models import Person, Region, Unit, User
 from xiaoneng.org.roles import Role
 
@@ -29,6 +29,28 @@ def item_figures(user) -> dict:
         closed=Count("id", filter=Q(closed_at__isnull=False)),
     )
     return agg
+
+
+def unit_cards(user, unit, year: int) -> dict:
+    """The cards (红黄牌) on `unit`'s record in `year` that `user` may see: yellow and red counted per kind of
+    work, and the cards themselves, newest first, with their items."""
+    cards = scope.restrict(CardRecord, user).filter(unit=unit, year=year)
+    kinds = workitem.kinds()
+    per_kind: dict[str, dict] = {}
+    for row in cards.order_by().values("kind", "stage").annotate(n=Count("id")):
+        code = row["kind"]
+        entry = per_kind.setdefault(
+            code, {"label": kinds[code].label if code in kinds else code, "yellow": 0, "red": 0}
+        )
+        entry[row["stage"]] = row["n"]
+    by_kind = sorted(per_kind.values(), key=lambda e: str(e["label"]))
+    return {
+        "year": year,
+        "by_kind": by_kind,
+        "yellow": sum(e["yellow"] for e in by_kind),
+        "red": sum(e["red"] for e in by_kind),
+        "list": cards.select_related("work_item").order_by("-at", "-id"),
+    }
 
 
 # Capabilities add their own cards: functions (user) -> list of card dicts, registered in their AppConfig.ready.

@@ -28,7 +28,7 @@ from xiaoneng.org import services as org_services
 from xiaoneng.org.models import Person, Region, Unit, User
 from xiaoneng.org.roles import Role
 
-from .selectors import home_figures
+from .selectors import home_figures, unit_cards
 
 
 def role_required(*roles):
@@ -170,7 +170,12 @@ def units(request):
 def unit_detail(request, pk):
     unit = scope.access(Unit, request.user, pk, Unit.objects.select_related("region", "parent", "head"))
     people = scope.restrict(Person, request.user).filter(unit=unit)
-    return render(request, "web/unit_detail.html", {"unit": unit, "people": people})
+    context = {"unit": unit, "people": people}
+    if request.user.role in ITEM_ROLES:  # the 三员 see the organisation, not its record of cards
+        cards = unit_cards(request.user, unit, timezone.localdate().year)
+        context["cards"] = cards
+        context["page"] = Paginator(cards["list"], 50).get_page(request.GET.get("page"))
+    return render(request, "web/unit_detail.html", context)
 
 
 @role_required(*ORG_ROLES)

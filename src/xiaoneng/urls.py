@@ -4,7 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from xiaoneng.complaints.api import ComplaintViewSet
 from xiaoneng.core.viewsets import AuditEventViewSet, NotificationViewSet, WorkItemViewSet
-from xiaoneng.eservice.api import MatterViewSet
+from xiaoneng.eservice.api import CaseViewSet, DataAnomalyViewSet, EventIntakeViewSet, MatterViewSet
 from xiaoneng.org.api import PersonViewSet, RegionViewSet, UnitViewSet, UserViewSet
 from xiaoneng.supervision.api import SupervisedItemViewSet
 
@@ -19,6 +19,9 @@ router.register("notifications", NotificationViewSet, basename="notification")
 router.register("supervision/items", SupervisedItemViewSet, basename="supervision-item")
 router.register("complaints", ComplaintViewSet, basename="complaint")
 router.register("eservice/matters", MatterViewSet, basename="eservice-matter")
+router.register("eservice/events", EventIntakeViewSet, basename="eservice-events")
+router.register("eservice/cases", CaseViewSet, basename="eservice-case")
+router.register("eservice/anomalies", DataAnomalyViewSet, basename="eservice-anomaly")
 
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

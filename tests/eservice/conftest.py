@@ -36,3 +36,34 @@ def matters(world):
         "instant": matter(world.ua2, "DH-QR-002", "个体工商户登记", promised="即办", fee="50"),
         "west": matter(world.ub, "XS-XK-001", "西山区的事项目录条目"),
     }
+
+
+@pytest.fixture
+def source(world):
+    """东湖区's approval system (reports for county A's departments)."""
+    from xiaoneng.eservice import sources
+
+    system, _key = sources.issue_key("东湖区审批系统", world.a)
+    return system
+
+
+class Feed:
+    """Builds events for one source: feed.app("C1", "DH-XK-001", "2026-03-02 09:00") …"""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def ev(self, case_no: str, type: str, at: str, **fields) -> dict:
+        self.n += 1
+        from datetime import datetime
+
+        when = datetime.strptime(at, "%Y-%m-%d %H:%M").isoformat() + "+08:00"
+        return {"event_id": f"E{self.n:05d}", "case_no": case_no, "type": type, "at": when, **fields}
+
+    def app(self, case_no, matter, at, **fields):
+        return self.ev(case_no, "application", at, matter=matter, **fields)
+
+
+@pytest.fixture
+def feed():
+    return Feed()

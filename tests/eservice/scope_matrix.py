@@ -4,7 +4,7 @@ per model inside county A and one outside."""
 
 from __future__ import annotations
 
-from xiaoneng.eservice.models import Matter
+from xiaoneng.eservice.models import Case, DataAnomaly, Matter
 from xiaoneng.org.roles import Role
 
 UNIT_AND_REGIONAL = {
@@ -18,21 +18,58 @@ UNIT_AND_REGIONAL = {
 
 MODEL_FOR_VIEW = {
     "eservice_matter": Matter,
+    "eservice_case": Case,
 }
 
 OUT_MARKERS = {
     Matter: "西山区的事项目录条目",
+    Case: "XS-CASE-0001",
+    DataAnomaly: "XS-ANOMALY-0001",
 }
 
 REACHES = {
     "eservice-matter-detail": UNIT_AND_REGIONAL,
     "eservice_matter": {Role.SUPERVISOR},
+    "eservice-case-detail": UNIT_AND_REGIONAL,
+    "eservice_case": UNIT_AND_REGIONAL,
+    "eservice-anomaly-detail": UNIT_AND_REGIONAL,
 }
 
 
 def objects(world) -> dict:
+    from xiaoneng.eservice import ingest, sources
+
     from .conftest import matter
 
     inside = matter(world.ua, "DH-XK-001", "建筑工程施工许可证核发")
     outside = matter(world.ub, "XS-XK-001", OUT_MARKERS[Matter])
-    return {Matter: (inside, outside)}
+    east, _k = sources.issue_key("审批系统甲", world.a)
+    west, _k = sources.issue_key("审批系统乙", world.b)
+    at = "2026-03-02T09:00:00+08:00"
+    for source, code, case_no in (
+        (east, "DH-XK-001", "DH-CASE-0001"),
+        (west, "XS-XK-001", OUT_MARKERS[Case]),
+    ):
+        ingest.ingest(
+            source,
+            [
+                {
+                    "event_id": f"{case_no}-1",
+                    "case_no": case_no,
+                    "type": "application",
+                    "at": at,
+                    "matter": code,
+                },
+                # an acceptance before the application: a data anomaly on the case
+                {
+                    "event_id": f"{case_no}-2",
+                    "case_no": case_no,
+                    "type": "acceptance",
+                    "at": "2026-03-01T09:00:00+08:00",
+                },
+            ],
+        )
+    cases = (Case.objects.get(case_no="DH-CASE-0001"), Case.objects.get(case_no=OUT_MARKERS[Case]))
+    DataAnomaly.objects.filter(case=cases[1]).update(detail=OUT_MARKERS[DataAnomaly])
+    anomalies = (DataAnomaly.objects.get(case=cases[0]), DataAnomaly.objects.get(case=cases[1]))
+    return {Matter: (inside, outside), Case: cases, DataAnomaly: anomalies}

@@ -116,3 +116,339 @@ class SourceSystem(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class EventType(models.TextChoices):
+    """What an approval system reports about a case (办件过程信息)."""
+
+    APPLICATION = "application", _("申请")
+    ACCEPTANCE = "acceptance", _("受理")
+    HANDLING = "handling", _("承办")
+    REVIEW = "review", _("审核")
+    DECISION = "decision", _("决定")
+    COMPLETION = "completion", _("办结")
+    SUPPLEMENT_NOTICE = "supplement_notice", _("补正告知")
+    SUPPLEMENT_RETURN = "supplement_return", _("补正受理")
+    SPECIAL_START = "special_start", _("特别程序开始")
+    SPECIAL_END = "special_end", _("特别程序结束")
+    DELIVERY = "delivery", _("送达")
+    FEE = "fee", _("收费")
+    RATING = "rating", _("好差评")
+
+
+class Procedure(models.TextChoices):
+    """Special procedures whose time does not count (行政许可法 art. 45)."""
+
+    HEARING = "hearing", _("听证")
+    BIDDING = "bidding", _("招标")
+    AUCTION = "auction", _("拍卖")
+    INSPECTION = "inspection", _("检验")
+    TESTING = "testing", _("检测")
+    QUARANTINE = "quarantine", _("检疫")
+    APPRAISAL = "appraisal", _("鉴定")
+    EXPERT_REVIEW = "expert_review", _("专家评审")
+
+
+class CaseStatus(models.TextChoices):
+    APPLIED = "applied", _("已申请")
+    ACCEPTED = "accepted", _("办理中")
+    COMPLETED = "completed", _("已办结")
+    DELIVERED = "delivered", _("已送达")
+
+
+class Rating(models.IntegerChoices):
+    """好差评: five levels; the bottom two are 差评 (国办发〔2019〕51号, GB/T 39734)."""
+
+    VERY_SATISFIED = 5, _("非常满意")
+    SATISFIED = 4, _("满意")
+    BASICALLY_SATISFIED = 3, _("基本满意")
+    DISSATISFIED = 2, _("不满意")
+    VERY_DISSATISFIED = 1, _("非常不满意")
+
+
+BAD_RATINGS = (Rating.DISSATISFIED, Rating.VERY_DISSATISFIED)
+
+# Bits of Case.steps (the handling steps passed) and of Case.flags / Case.alerted (conditions found, alerts raised).
+STEP_BITS = {"handling": 1, "review": 2, "decision": 4}
+
+
+class Flag:
+    OVERDUE = 1
+    OVERDUE_RED = 2
+    FEE = 4
+    LATE_ACCEPTANCE = 8
+    QUICK_COMPLETION = 16
+    BAD_RATING = 32
+
+
+class Case(models.Model):
+    """办件: one application to one matter, as one source system reports it. Written in bulk by the intake
+    (ingest.py), never one by one; its clock boundaries come from the clock's bulk path; the sweep (sweep.py)
+    raises its stage and alerts. `pauses` are [start, end or null, kind] in epoch seconds."""
+
+    id = models.BigAutoField(primary_key=True)
+    source = models.ForeignKey(SourceSystem, models.PROTECT, related_name="+", db_index=False)
+    case_no = models.CharField(_("办件编号"), max_length=64)
+    matter = models.ForeignKey(
+        Matter, models.PROTECT, related_name="cases", db_index=False, verbose_name=_("事项")
+    )
+    department = models.ForeignKey(
+        "org.Unit", models.PROTECT, related_name="+", db_index=False, verbose_name=_("实施部门")
+    )
+    window = models.ForeignKey(
+        Window,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("窗口"),
+    )
+    level = models.CharField(_("服务层级"), max_length=10, choices=RegionLevel.choices)
+    region_path = models.CharField(max_length=200)
+    status = models.CharField(_("状态"), max_length=12, choices=CaseStatus.choices)
+    applied_at = models.DateTimeField(_("申请时间"))
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+    steps = models.PositiveSmallIntegerField(default=0)
+    last_step_at = models.DateTimeField(null=True, blank=True)
+    limit = models.CharField(_("承诺时限"), max_length=16, blank=True)
+    pauses = models.JSONField(default=list, blank=True)
+    paused = models.BooleanField(_("计时中止"), default=False)
+    deadline = models.DateTimeField(_("承诺办结时限"), null=True, blank=True)
+    warning_at = models.DateTimeField(null=True, blank=True)
+    red_at = models.DateTimeField(null=True, blank=True)
+    early_at = models.DateTimeField(null=True, blank=True)
+    provisional = models.BooleanField(_("暂定"), default=False)
+    stage = models.CharField(_("预警状态"), max_length=10, default="normal")
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    on_time = models.BooleanField(_("按时办结"), null=True)
+    early = models.BooleanField(_("提前办结"), null=True)
+    onsite = models.BooleanField(_("现场办结"), null=True)
+    used_share = models.FloatField(_("用时占比"), null=True, blank=True)
+    fee_total = models.DecimalField(_("收费金额（元）"), max_digits=12, decimal_places=2, default=0)
+    rating = models.PositiveSmallIntegerField(_("评价"), null=True, blank=True, choices=Rating.choices)
+    rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
+    flags = models.PositiveIntegerField(default=0)
+    alerted = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField()
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("办件")
+        verbose_name_plural = _("办件")
+        constraints = [models.UniqueConstraint(fields=["source", "case_no"], name="case_once_per_source")]
+        indexes = [
+            # The drill-downs behind the metrics: a department's (a matter's, a window's) cases in a period.
+            models.Index(fields=["department", "completed_at"], name="case_dept_completed"),
+            models.Index(fields=["department", "accepted_at"], name="case_dept_accepted"),
+            models.Index(fields=["department", "rated_at"], name="case_dept_rated"),
+            models.Index(fields=["matter", "completed_at"], name="case_matter_completed"),
+            models.Index(fields=["window", "completed_at"], name="case_window_completed"),
+            # The case sweep's walk: only cases with something left to check.
+            models.Index(
+                fields=["next_check_at", "id"],
+                name="case_due",
+                condition=models.Q(next_check_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.case_no
+
+    @property
+    def is_bad_rating(self) -> bool:
+        return self.rating is not None and self.rating in BAD_RATINGS
+
+
+class CaseEvent(models.Model):
+    """One event of a case as reported (idempotent by the source's event id: a repeat with the same content is a
+    replay and changes nothing)."""
+
+    id = models.BigAutoField(primary_key=True)
+    case = models.ForeignKey(Case, models.CASCADE, related_name="events")
+    source = models.ForeignKey(SourceSystem, models.PROTECT, related_name="+", db_index=False)
+    event_id = models.CharField(_("事件编号"), max_length=64)
+    type = models.CharField(_("事件"), max_length=20, choices=EventType.choices)
+    at = models.DateTimeField(_("发生时间"))
+    received_at = models.DateTimeField(_("接收时间"))
+    data = models.JSONField(default=dict, blank=True)
+    digest = models.CharField(max_length=40)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [models.UniqueConstraint(fields=["source", "event_id"], name="event_once_per_source")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.type}"
+
+
+class AnomalyCode(models.TextChoices):
+    MALFORMED = "malformed", _("数据格式错误")
+    FUTURE = "future", _("发生时间晚于接收时间")
+    UNKNOWN_MATTER = "unknown_matter", _("事项不在目录中")
+    OUT_OF_REGION = "out_of_region", _("事项超出审批系统所属区划")
+    UNKNOWN_CASE = "unknown_case", _("办件不存在（未报送申请）")
+    DUPLICATE = "duplicate", _("重复报送")
+    CONFLICTING_REPLAY = "conflicting_replay", _("事件编号重复但内容不同")
+    OUT_OF_ORDER = "out_of_order", _("顺序不可能")
+    WHILE_PAUSED = "while_paused", _("计时中止期间办结")
+    NOT_PAUSED = "not_paused", _("没有对应的中止")
+    AFTER_COMPLETION = "after_completion", _("办结后报送办理过程")
+    MISSING_STEPS = "missing_steps", _("缺少必经环节")
+
+
+class Disposition(models.TextChoices):
+    REJECTED = "rejected", _("未采用")
+    FLAGGED = "flagged", _("已采用，标记异常")
+
+
+class IngestBatch(models.Model):
+    """One delivery of events (an API call or a file): what came, what was taken, replayed or refused."""
+
+    source = models.ForeignKey(
+        SourceSystem, models.PROTECT, related_name="batches", verbose_name=_("审批系统")
+    )
+    region_path = models.CharField(max_length=200, editable=False)
+    channel = models.CharField(_("方式"), max_length=10)  # api | file
+    filename = models.CharField(_("文件"), max_length=200, blank=True)
+    received_at = models.DateTimeField(_("接收时间"), db_index=True)
+    events = models.PositiveIntegerField(_("事件数"), default=0)
+    accepted = models.PositiveIntegerField(_("采用"), default=0)
+    replayed = models.PositiveIntegerField(_("重放"), default=0)
+    rejected = models.PositiveIntegerField(_("未采用"), default=0)
+    flagged = models.PositiveIntegerField(_("标记异常"), default=0)
+    seconds = models.FloatField(default=0)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("接收批次")
+        verbose_name_plural = _("接收批次")
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.received_at:%Y-%m-%d %H:%M}"
+
+
+class DataAnomaly(models.Model):
+    """数据异常: an event that could not be taken as it came (rejected, with its payload kept) or was taken but
+    breaks a rule of its matter (flagged). Never dropped silently: the sender gets the reason in the answer and
+    supervisors see it here."""
+
+    id = models.BigAutoField(primary_key=True)
+    source = models.ForeignKey(SourceSystem, models.PROTECT, related_name="+", verbose_name=_("审批系统"))
+    batch = models.ForeignKey(IngestBatch, models.CASCADE, related_name="anomalies", db_index=False)
+    event_id = models.CharField(_("事件编号"), max_length=64, blank=True)
+    case = models.ForeignKey(Case, models.SET_NULL, null=True, blank=True, related_name="anomalies")
+    case_no = models.CharField(_("办件编号"), max_length=64, blank=True)
+    matter = models.ForeignKey(
+        Matter, models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    department = models.ForeignKey(
+        "org.Unit", models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    # The department's region when known, else the source system's: supervisors of that region see it.
+    region_path = models.CharField(max_length=200)
+    code = models.CharField(_("异常类型"), max_length=20, choices=AnomalyCode.choices)
+    disposition = models.CharField(_("处理"), max_length=10, choices=Disposition.choices)
+    detail = models.CharField(_("说明"), max_length=300)
+    payload = models.JSONField(default=dict)
+    detected_at = models.DateTimeField(_("发现时间"))
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("数据异常")
+        verbose_name_plural = _("数据异常")
+        indexes = [
+            models.Index(fields=["region_path", "detected_at"], name="anomaly_region"),
+            models.Index(fields=["department", "detected_at"], name="anomaly_department"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.event_id}"
+
+
+class StatCounters(models.Model):
+    """Rollup counters of one period × matter × window, maintained as events arrive (ingest.py, sweep.py); the
+    metrics read these, never the cases. department, level and region are the matter's, kept for filters and
+    scope. window_id 0: no window reported."""
+
+    matter_id = models.BigIntegerField()
+    window_id = models.BigIntegerField(default=0)
+    department_id = models.BigIntegerField()
+    level = models.CharField(max_length=10)
+    region_path = models.CharField(max_length=200)
+    applied = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+    completed = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    early = models.IntegerField(default=0)
+    onsite = models.IntegerField(default=0)
+    limited = models.IntegerField(default=0)  # completed with a limit > 0: the denominator of used_share
+    used_share_sum = models.FloatField(default=0)
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    bad = models.IntegerField(default=0)
+    rectified = models.IntegerField(default=0)
+    anomalies = models.IntegerField(default=0)
+    yellow = models.IntegerField(default=0)
+    red = models.IntegerField(default=0)
+    fee_alerts = models.IntegerField(default=0)
+    offsystem_alerts = models.IntegerField(default=0)
+
+    objects = ScopedQuerySet.as_manager()
+
+    COUNTERS = (
+        "applied",
+        "accepted",
+        "completed",
+        "on_time",
+        "early",
+        "onsite",
+        "limited",
+        "used_share_sum",
+        "rated",
+        "satisfied",
+        "bad",
+        "rectified",
+        "anomalies",
+        "yellow",
+        "red",
+        "fee_alerts",
+        "offsystem_alerts",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class DailyStat(StatCounters):
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "matter_id", "window_id"], name="dailystat_key")
+        ]
+        indexes = [models.Index(fields=["department_id", "day"], name="dailystat_department")]
+
+    def __str__(self) -> str:
+        return f"{self.day} matter {self.matter_id} window {self.window_id}"
+
+
+class MonthlyStat(StatCounters):
+    month = models.DateField()  # the first day of the month
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "matter_id", "window_id"], name="monthlystat_key")
+        ]
+        indexes = [models.Index(fields=["department_id", "month"], name="monthlystat_department")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} matter {self.matter_id} window {self.window_id}"

@@ -4,7 +4,7 @@ region subtree; a department's liaison and head see their own department's; the 
 from xiaoneng.core import scope
 from xiaoneng.org.roles import REGIONAL_ROLES, UNIT_ROLES
 
-from .models import Matter, SourceSystem, Window
+from .models import Case, DailyStat, DataAnomaly, IngestBatch, Matter, MonthlyStat, SourceSystem, Window
 
 
 def _by_department(field: str):
@@ -20,11 +20,24 @@ def _by_department(field: str):
 
 scope.rule(Matter)(_by_department("department_id"))
 scope.rule(Window)(_by_department("unit_id"))
+scope.rule(Case)(_by_department("department_id"))
+scope.rule(DataAnomaly)(_by_department("department_id"))
+scope.rule(DailyStat)(_by_department("department_id"))
+scope.rule(MonthlyStat)(_by_department("department_id"))
 
 
 @scope.rule(SourceSystem)
 def source_systems(user, qs):
     """The approval systems reporting in a region: regional staff of that region or above."""
+    if user.role in REGIONAL_ROLES:
+        return qs.filter(region_path__startswith=user.jurisdiction_path)
+    return qs.none()
+
+
+@scope.rule(IngestBatch)
+def batches(user, qs):
+    """Deliveries of the approval systems of a region: its regional staff (a department sees its anomalies, not
+    the systems' traffic)."""
     if user.role in REGIONAL_ROLES:
         return qs.filter(region_path__startswith=user.jurisdiction_path)
     return qs.none()

@@ -11,3 +11,9 @@ urlpatterns = [
     path("matters/import/", views.matters_import, name="eservice_matters_import"),
     path("matters/import/template.xlsx", views.matters_template, name="eservice_matters_template"),
 ]
+urlpatterns += [
+    path("cases/", views.cases, name="eservice_cases"),
+    path("cases/<int:pk>/", views.case_detail, name="eservice_case"),
+    path("anomalies/", views.anomalies, name="eservice_anomalies"),
+    path("intake/", views.intake, name="eservice_intake"),
+]

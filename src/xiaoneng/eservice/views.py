@@ -6,8 +6,9 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from xiaoneng.core import scope
+from xiaoneng.core import paging, scope
 from xiaoneng.core.exports import xlsx_response
 from xiaoneng.core.imports import ImportRefused
 from xiaoneng.core.workflow import TransitionRefused
@@ -15,9 +16,21 @@ from xiaoneng.org.models import RegionLevel, Unit
 from xiaoneng.org.roles import Role
 from xiaoneng.web.views import ITEM_ROLES, role_required
 
-from . import catalog, catalog_io, selectors
+from . import catalog, catalog_io, event_files, selectors
 from .forms import MatterForm
-from .models import Matter, MatterType
+from .models import (
+    AnomalyCode,
+    Case,
+    CaseStatus,
+    Disposition,
+    EventType,
+    IngestBatch,
+    Matter,
+    MatterType,
+    Procedure,
+    Rating,
+    SourceSystem,
+)
 
 PAGE = 50
 
@@ -142,3 +155,152 @@ def matters_import(request):
         {"errors": errors, "refused": refused, "tab": "matters"},
         status=status,
     )
+
+
+# --- cases -----------------------------------------------------------------------------------------------------
+
+
+def _departments(user):
+    return scope.restrict(Unit, user).filter(service_matters__isnull=False).distinct().order_by("code")
+
+
+@role_required(*ITEM_ROLES)
+def cases(request):
+    """办件: the cases behind a number of the metrics (measure + period + department/matter/window/level), or
+    any filter of them; a page at a time by key, the count capped at 1,000."""
+    rows = selectors.cases(request.user, request.GET).select_related("matter", "department", "window")
+    try:
+        page = selectors.CASE_ORDER.page(rows, request.GET.get("cursor"), PAGE)
+    except paging.InvalidCursor as exc:
+        messages.warning(request, exc.message)
+        return redirect("eservice_cases")
+    count, capped = paging.capped_count(rows)
+    return render(
+        request,
+        "eservice/cases.html",
+        {
+            "page": page,
+            "count": count,
+            "count_capped": capped,
+            "measures": MEASURE_LABELS.items(),
+            "measure_label": MEASURE_LABELS.get(request.GET.get("measure", "")),
+            "departments": _departments(request.user),
+            "levels": RegionLevel.choices,
+            "tab": "cases",
+        },
+    )
+
+
+@role_required(*ITEM_ROLES)
+def case_detail(request, pk):
+    case = scope.access(
+        Case, request.user, pk, Case.objects.select_related("matter", "department", "window", "source")
+    )
+    return render(
+        request,
+        "eservice/case.html",
+        {
+            "case": case,
+            "events": case.events.all(),
+            "anomalies": case.anomalies.all(),
+            "status_label": CaseStatus(case.status).label,
+            "rating_label": Rating(case.rating).label if case.rating else "",
+            "event_labels": dict(EventType.choices),
+            "pauses": _pauses(case),
+            "tab": "cases",
+        },
+    )
+
+
+def _pauses(case):
+    from .clocking import instant
+
+    labels = {"supplement": _("补正")} | dict(Procedure.choices)
+    return [
+        {"kind": labels.get(kind, kind), "start": instant(a), "end": instant(b) if b is not None else None}
+        for a, b, kind in case.pauses
+    ]
+
+
+# --- data anomalies and the intake -------------------------------------------------------------------------------
+
+
+@role_required(*ITEM_ROLES)
+def anomalies(request):
+    """数据异常, newest first, 50 at a time (older ones by `before`)."""
+    rows = selectors.anomalies(request.user, request.GET).select_related("source", "department", "case")
+    before = selectors.number(request.GET.get("before"))
+    if before is not None:
+        rows = rows.filter(pk__lt=before)
+    page = list(rows[: PAGE + 1])
+    more = len(page) > PAGE
+    page = page[:PAGE]
+    return render(
+        request,
+        "eservice/anomalies.html",
+        {
+            "rows": page,
+            "older": page[-1].pk if more else None,
+            "codes": AnomalyCode.choices,
+            "dispositions": Disposition.choices,
+            "departments": _departments(request.user),
+            "tab": "anomalies",
+        },
+    )
+
+
+@role_required(Role.SUPERVISOR)
+def intake(request):
+    """数据接收: upload a batch file of events for an approval system of the region; the recent deliveries."""
+    systems = scope.restrict(SourceSystem, request.user).filter(revoked_at__isnull=True)
+    outcomes, refused = [], None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        source = systems.filter(pk=selectors.number(request.POST.get("source")) or 0).first()
+        if upload is None or source is None:
+            refused = _("请选择审批系统和文件 (choose an approval system and a file)")
+        else:
+            try:
+                outcomes = event_files.ingest_file(source, upload)
+            except ImportRefused as exc:
+                refused = exc.message
+    batches = scope.restrict(IngestBatch, request.user).select_related("source")[:20]
+    problems = [p for o in outcomes for p in o.problems]
+    return render(
+        request,
+        "eservice/intake.html",
+        {
+            "systems": systems,
+            "outcomes": outcomes,
+            "totals": _totals(outcomes),
+            "problems": problems[:200],
+            "more_problems": max(len(problems) - 200, 0),
+            "refused": refused,
+            "batches": batches,
+            "tab": "intake",
+        },
+        status=400 if refused else 200,
+    )
+
+
+def _totals(outcomes):
+    keys = ("received", "accepted", "replayed", "rejected", "flagged")
+    return {k: sum(getattr(o, k) for o in outcomes) for k in keys} if outcomes else None
+
+
+MEASURE_LABELS = {
+    "applied": gettext_lazy("申请"),
+    "accepted": gettext_lazy("受理"),
+    "completed": gettext_lazy("办结"),
+    "on_time": gettext_lazy("按时办结"),
+    "late": gettext_lazy("逾期办结"),
+    "early": gettext_lazy("提前办结"),
+    "onsite": gettext_lazy("现场办结"),
+    "rated": gettext_lazy("已评价"),
+    "satisfied": gettext_lazy("满意"),
+    "bad": gettext_lazy("差评"),
+    "open": gettext_lazy("在办"),
+    "warning": gettext_lazy("预警"),
+    "overdue": gettext_lazy("逾期未办结"),
+    "paused": gettext_lazy("计时中止"),
+}

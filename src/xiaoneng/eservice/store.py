@@ -1,0 +1,134 @@
+"""Bulk writes for the intake and the case sweep.
+
+On PostgreSQL each write is one statement whose parameters are one array per column (``INSERT … SELECT FROM
+unnest(…)``, ``UPDATE … FROM unnest(…)``, counters added with ``ON CONFLICT … DO UPDATE SET c = c + EXCLUDED.c``),
+so a batch of any size costs one round trip and no SQL is built row by row. Elsewhere (SQLite) Django's
+``bulk_create`` / ``bulk_update`` and an ``executemany`` upsert. Statements go through Django's cursor, so they are
+counted and logged like any query.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+from django.db import connection, models
+
+M = TypeVar("M", bound=models.Model)
+
+
+def postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _array_type(field: models.Field) -> str:
+    if isinstance(field, models.JSONField):
+        return "text[]::jsonb[]"
+    if isinstance(field, models.ForeignKey):
+        return f"{field.target_field.rel_db_type(connection)}[]"
+    db_type = field.db_type(connection)
+    if db_type is None:
+        raise ValueError(f"{field} has no column type")
+    # "varchar(64)" arrays are fine; PostgreSQL's "serial"/"bigserial" never reach here (primary keys are skipped).
+    return f"{db_type}[]"
+
+
+def _values(field: models.Field, objs: Sequence[models.Model]) -> list[Any]:
+    if isinstance(field, models.JSONField):
+        return [None if (v := getattr(o, field.attname)) is None else json.dumps(v) for o in objs]
+    if isinstance(field, models.DecimalField):
+        return [getattr(o, field.attname) for o in objs]
+    return [getattr(o, field.attname) for o in objs]
+
+
+def insert(model: type[M], objs: Sequence[M]) -> list[M]:
+    """Insert `objs` and set their primary keys (in order)."""
+    if not objs:
+        return []
+    if not postgres():
+        return model._default_manager.bulk_create(objs)
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"SELECT * FROM unnest({', '.join(f'%s::{_array_type(f)}' for f in fields)}) "
+        f"RETURNING {quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [_values(f, objs) for f in fields])
+        rows = cur.fetchall()
+    for o, (pk,) in zip(objs, rows, strict=True):
+        o.pk = pk
+    return list(objs)
+
+
+def update(model: type[M], objs: Sequence[M], fields: Sequence[str]) -> int:
+    """Write `fields` of `objs` (matched by primary key) in one statement."""
+    if not objs:
+        return 0
+    if not postgres():
+        return model._default_manager.bulk_update(objs, fields, batch_size=500)
+    meta = model._meta
+    pk = meta.pk
+    columns = [meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    arrays = [[o.pk for o in objs]] + [_values(f, objs) for f in columns]
+    types = [f"{pk.rel_db_type(connection)}[]"] + [_array_type(f) for f in columns]
+    names = [pk.column] + [f.column for f in columns]
+    sql = (
+        f"UPDATE {table} SET {', '.join(f'{quote(f.column)} = v.{quote(f.column)}' for f in columns)} "
+        f"FROM unnest({', '.join(f'%s::{t}' for t in types)}) AS v({', '.join(quote(n) for n in names)}) "
+        f"WHERE {table}.{quote(pk.column)} = v.{quote(pk.column)}"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, arrays)
+        return cur.rowcount
+
+
+def add_counts(
+    model: type[models.Model],
+    key_fields: Sequence[str],
+    attr_fields: Sequence[str],
+    rows: Iterable[tuple[tuple[Any, ...], tuple[Any, ...], dict[str, float]]],
+) -> int:
+    """Add counters to rollup rows, creating the rows that do not exist yet: each row is (key values, attribute
+    values written on creation, {counter: amount}). Rows are written in key order, so concurrent batches lock
+    the same rows in the same order (no deadlock)."""
+    rows = sorted(rows, key=lambda r: r[0])
+    if not rows:
+        return 0
+    meta = model._meta
+    counters = sorted({c for _k, _a, amounts in rows for c in amounts})
+    fields = [meta.get_field(n) for n in (*key_fields, *attr_fields, *counters)]
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    columns = ", ".join(quote(f.column) for f in fields)
+    conflict = ", ".join(quote(meta.get_field(n).column) for n in key_fields)
+    sets = ", ".join(f"{quote(c)} = {table}.{quote(c)} + EXCLUDED.{quote(c)}" for c in counters)
+    values = [(*key, *attrs, *(amounts.get(c, 0) for c in counters)) for key, attrs, amounts in rows]
+    # The counters a new row does not mention start at 0 (the columns' defaults live in Django only).
+    rest = [f for f in meta.concrete_fields if not f.primary_key and f not in fields]
+    rest_columns = "".join(f", {quote(f.column)}" for f in rest)
+    rest_values = [f.get_default() for f in rest]
+    with connection.cursor() as cur:
+        if postgres():
+            arrays = [list(col) for col in zip(*values, strict=True)]
+            types = [_array_type(f) for f in fields]
+            rest_sql = "".join(f", %s::{f.db_type(connection)}" for f in rest)
+            cur.execute(
+                f"INSERT INTO {table} ({columns}{rest_columns}) "
+                f"SELECT *{rest_sql} FROM unnest({', '.join(f'%s::{t}' for t in types)}) "
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {sets}",
+                [*arrays, *rest_values],
+            )
+        else:
+            marks = ", ".join(["%s"] * (len(fields) + len(rest)))
+            cur.executemany(
+                f"INSERT INTO {table} ({columns}{rest_columns}) VALUES ({marks}) "
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {sets}",
+                [(*v, *rest_values) for v in values],
+            )
+    return len(values)

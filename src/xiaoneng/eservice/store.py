@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import connection, models
@@ -34,12 +35,19 @@ def _array_type(field: models.Field) -> str:
     return f"{db_type}[]"
 
 
-def _values(field: models.Field, objs: Sequence[models.Model]) -> list[Any]:
+def _coerce(field: models.Field, values: Iterable[Any]) -> list[Any]:
+    """One Python type per array (the driver refuses a list mixing, say, 0 and 0.5 or Decimal and int)."""
     if isinstance(field, models.JSONField):
-        return [None if (v := getattr(o, field.attname)) is None else json.dumps(v) for o in objs]
+        return [None if v is None else json.dumps(v) for v in values]
+    if isinstance(field, models.FloatField):
+        return [None if v is None else float(v) for v in values]
     if isinstance(field, models.DecimalField):
-        return [getattr(o, field.attname) for o in objs]
-    return [getattr(o, field.attname) for o in objs]
+        return [None if v is None else Decimal(v) for v in values]
+    return list(values)
+
+
+def _values(field: models.Field, objs: Sequence[models.Model]) -> list[Any]:
+    return _coerce(field, (getattr(o, field.attname) for o in objs))
 
 
 def insert(model: type[M], objs: Sequence[M]) -> list[M]:
@@ -115,14 +123,14 @@ def add_counts(
     rest_values = [f.get_default() for f in rest]
     with connection.cursor() as cur:
         if postgres():
-            arrays = [list(col) for col in zip(*values, strict=True)]
+            arrays = [_coerce(f, col) for f, col in zip(fields, zip(*values, strict=True), strict=True)]
             types = [_array_type(f) for f in fields]
             rest_sql = "".join(f", %s::{f.db_type(connection)}" for f in rest)
             cur.execute(
                 f"INSERT INTO {table} ({columns}{rest_columns}) "
                 f"SELECT *{rest_sql} FROM unnest({', '.join(f'%s::{t}' for t in types)}) "
                 f"ON CONFLICT ({conflict}) DO UPDATE SET {sets}",
-                [*arrays, *rest_values],
+                [*rest_values, *arrays],  # the SELECT list comes before unnest(…)
             )
         else:
             marks = ", ".join(["%s"] * (len(fields) + len(rest)))

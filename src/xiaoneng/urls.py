@@ -2,6 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from xiaoneng.accountability.api import ROUTES as ACCOUNTABILITY_ROUTES
 from xiaoneng.complaints.api import ComplaintViewSet
 from xiaoneng.core.viewsets import AuditEventViewSet, NotificationViewSet, WorkItemViewSet
 from xiaoneng.eservice.api import CaseViewSet, DataAnomalyViewSet, EventIntakeViewSet, MatterViewSet
@@ -19,6 +20,8 @@ router.register("notifications", NotificationViewSet, basename="notification")
 router.register("supervision/items", SupervisedItemViewSet, basename="supervision-item")
 router.register("complaints", ComplaintViewSet, basename="complaint")
 router.register("eservice/matters", MatterViewSet, basename="eservice-matter")
+for prefix, viewset, basename in ACCOUNTABILITY_ROUTES:
+    router.register(prefix, viewset, basename=basename)
 router.register("eservice/events", EventIntakeViewSet, basename="eservice-events")
 router.register("eservice/cases", CaseViewSet, basename="eservice-case")
 router.register("eservice/anomalies", DataAnomalyViewSet, basename="eservice-anomaly")
@@ -31,6 +34,8 @@ urlpatterns = [
     path("supervision/", include("xiaoneng.supervision.urls")),
     path("complaints/", include("xiaoneng.complaints.urls")),
     path("eservice/", include("xiaoneng.eservice.urls")),
+    path("accountability/", include("xiaoneng.accountability.urls")),
+    path("portal/exposure/", include("xiaoneng.accountability.portal_urls")),
     path("portal/", include("xiaoneng.complaints.portal_urls")),
     path("open311/v2/", include("xiaoneng.complaints.open311_urls")),
     path("", include("xiaoneng.web.urls")),

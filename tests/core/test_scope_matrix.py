@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.accountability import matrix as accountability
 from tests.conftest import make_user
 from tests.eservice import scope_matrix as eservice
 from xiaoneng.complaints import services as complaints
@@ -39,6 +40,8 @@ PUBLIC = {
     "open311_requests",
     "open311_request",
     "open311_token",
+    # 曝光台 of 问责 on the portal (accountability/portal_urls.py): published cases only.
+    "portal_exposure",
 }
 
 # Web views with a path parameter, and the model it names (API viewsets declare `.model` themselves).
@@ -57,6 +60,7 @@ MODEL_FOR_VIEW = {
     "complaint_reveal": Complaint,
     "complaint_attachment": Attachment,
     **eservice.MODEL_FOR_VIEW,
+    **accountability.MODEL_FOR_VIEW,
 }
 
 # Where an object outside county A is nevertheless in scope, by design.
@@ -80,6 +84,7 @@ OUT_MARKERS = {
     Complaint: "TS20260101XISHAN",
     Attachment: "西山区投诉附件",
     **eservice.OUT_MARKERS,
+    **accountability.OUT_MARKERS,
 }
 
 
@@ -207,6 +212,7 @@ def objects(world, task_kind, settings, tmp_path):
         SupervisedItem: (sa, sb),
         **complaint_objects(world, settings, tmp_path),
         **eservice.objects(world),
+        **accountability.objects(world),
     }
 
 
@@ -334,6 +340,7 @@ REACHES = {
         Role.UNIT_LEADER,
     },
     **eservice.REACHES,
+    **accountability.REACHES,
 }
 
 

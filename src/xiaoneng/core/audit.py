@@ -74,6 +74,10 @@ class AuditEventType(IntEnum):
     ESERVICE_KEY_REVOKED = 903
     ESERVICE_CARDS_STOOD = 904  # alerts not explained in time: their cards stand (one row per sweep batch)
     ESERVICE_STATS_REBUILT = 905
+    # 950–999 问责 and 明查暗访 (accountability, inspections)
+    ACCOUNTABILITY_VIEWED = 950  # a case, a person's record or a list of them was shown (ids in the data)
+    ACCOUNTABILITY_CATALOG_CHANGED = 951
+    INSPECTION_CHANGED = 952  # an inspection plan written, started, finished or cancelled; a finding recorded
 
 
 LABELS: dict[AuditEventType, Any] = {
@@ -111,6 +115,9 @@ LABELS: dict[AuditEventType, Any] = {
     AuditEventType.ESERVICE_KEY_REVOKED: _("吊销审批系统接口密钥"),
     AuditEventType.ESERVICE_CARDS_STOOD: _("逾期未说明，红黄牌生效"),
     AuditEventType.ESERVICE_STATS_REBUILT: _("重建电子监察统计"),
+    AuditEventType.ACCOUNTABILITY_VIEWED: _("查看问责记录"),
+    AuditEventType.ACCOUNTABILITY_CATALOG_CHANGED: _("问责行为与处理方式变更"),
+    AuditEventType.INSPECTION_CHANGED: _("明查暗访记录"),
 }
 
 

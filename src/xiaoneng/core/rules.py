@@ -13,10 +13,10 @@ def work_items(user, qs):
     """Regional roles: items owned in their region subtree; a unit's liaison and head: the items their unit
     owns or takes part in — except, for a unit's own people, items that name them personally (回避: the official
     a complaint is about never handles it, even when the complaint is assigned to his unit). The 三员 and
-    evaluators see no case content."""
+    evaluators see no case content. A kind may narrow this further for its own items (`_kind_narrowing`)."""
     if user.role in REGIONAL_ROLES:
         qs = qs.filter(region_path__startswith=user.jurisdiction_path)
-        return qs.exclude(pk__in=_recused(user))
+        return _kind_narrowing(user, qs.exclude(pk__in=_recused(user)))
     if user.role in UNIT_ROLES:
         qs = qs.filter(
             Q(owner_unit_id=user.unit_id)
@@ -24,8 +24,21 @@ def work_items(user, qs):
         )
         if user.person_id:
             qs = qs.exclude(pk__in=Recusal.objects.filter(person_id=user.person_id).values("work_item_id"))
-        return qs
+        return _kind_narrowing(user, qs)
     return qs.none()
+
+
+def _kind_narrowing(user, qs):
+    """A kind whose items are more sensitive than the rule above allows (an accountability case is a person's
+    record) declares `extra["visible"]`: (user) -> a Q its items must also match for that user. Items of other
+    kinds are untouched; a kind without the hook costs nothing."""
+    from .workitem import kinds
+
+    for code, kind in kinds().items():
+        visible = kind.extra.get("visible")
+        if visible is not None:
+            qs = qs.filter(~Q(kind=code) | (Q(kind=code) & visible(user)))
+    return qs
 
 
 @scope.rule(AuditEvent)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "xiaoneng.supervision",
     "xiaoneng.complaints",
     "xiaoneng.eservice",
+    "xiaoneng.accountability",
     "xiaoneng.web",
 ]
 
@@ -176,6 +177,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name with another app's get a name of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "SourceEnum": "xiaoneng.supervision.models.Source",
+        "CaseSourceEnum": "xiaoneng.accountability.models.Source",
+    },
 }
 
 # Background work (django.tasks API): the database backend by default, RQ on Redis when XIAONENG_REDIS_URL is set.

@@ -13,6 +13,8 @@ MENU = [
     ("supervision", _("督查督办"), REGIONAL | {Role.LIAISON, Role.UNIT_LEADER}),
     ("complaints", _("效能投诉"), REGIONAL | {Role.LIAISON, Role.UNIT_LEADER}),
     ("eservice", _("政务服务监察"), REGIONAL | {Role.LIAISON, Role.UNIT_LEADER}),
+    ("accountability", _("问责"), {Role.SUPERVISOR, Role.DISCIPLINE, Role.UNIT_LEADER, Role.LEADER}),
+    ("inspections", _("明查暗访"), {Role.SUPERVISOR, Role.DISCIPLINE, Role.LEADER}),
     ("items", _("全部事项"), REGIONAL | {Role.LIAISON, Role.UNIT_LEADER}),
     ("units", _("单位"), REGIONAL | {Role.LIAISON, Role.UNIT_LEADER, Role.SYSADMIN, Role.SECADMIN}),
     ("people", _("人员"), REGIONAL | {Role.LIAISON, Role.UNIT_LEADER, Role.SYSADMIN, Role.SECADMIN}),

@@ -28,6 +28,14 @@ GENESIS = "0" * 64
 current_ip: contextvars.ContextVar[str] = contextvars.ContextVar("xiaoneng_audit_ip", default="")
 
 
+def pseudonymous_ip(ip: str) -> str:
+    """A keyed pseudonym of a client address ("anon-" + 16 hex of HMAC-SM3): equal addresses give equal
+    pseudonyms, and nobody without the key learns the address."""
+    if not ip:
+        return ""
+    return "anon-" + crypto.blind_index(ip, purpose="audit-public-ip")[:16]
+
+
 class AuditEventType(IntEnum):
     """Every audit event type, declared once, in numbered ranges per area (never a free string)."""
 

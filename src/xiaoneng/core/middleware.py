@@ -21,6 +21,10 @@ def client_ip(request) -> str:
     return (forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR", "")) or ""
 
 
+# Where the public submits complaints (portal, Open311): no client address reaches the audit trail.
+PUBLIC_INTAKE_PREFIXES = ("/portal/", "/open311/")
+
+
 class SessionTimeoutMiddleware:
     """Idle timeout (no request for SESSION_IDLE_TIMEOUT) and absolute timeout (SESSION_ABSOLUTE_TIMEOUT after
     login), MLPS 2.0 L3 8.1.4.1 b. Also sets the client address for audit rows written during the request."""
@@ -29,7 +33,12 @@ class SessionTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = audit.current_ip.set(client_ip(request))
+        ip = client_ip(request)
+        if request.path.startswith(PUBLIC_INTAKE_PREFIXES):
+            # A citizen's address identifies the complainant: the audit trail keeps a keyed pseudonym (the same
+            # address gives the same pseudonym, so floods stay visible), never the address (SPEC §2).
+            ip = audit.pseudonymous_ip(ip)
+        token = audit.current_ip.set(ip)
         try:
             user = getattr(request, "user", None)
             if user is not None and user.is_authenticated:

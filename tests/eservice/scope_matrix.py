@@ -4,7 +4,7 @@ per model inside county A and one outside."""
 
 from __future__ import annotations
 
-from xiaoneng.eservice.models import Case, DataAnomaly, Matter
+from xiaoneng.eservice.models import Case, CaseAlert, DataAnomaly, Matter
 from xiaoneng.org.roles import Role
 
 UNIT_AND_REGIONAL = {
@@ -19,12 +19,14 @@ UNIT_AND_REGIONAL = {
 MODEL_FOR_VIEW = {
     "eservice_matter": Matter,
     "eservice_case": Case,
+    "eservice_alert": CaseAlert,
 }
 
 OUT_MARKERS = {
     Matter: "西山区的事项目录条目",
     Case: "XS-CASE-0001",
     DataAnomaly: "XS-ANOMALY-0001",
+    CaseAlert: "XS-ALERT-0001",
 }
 
 REACHES = {
@@ -33,6 +35,7 @@ REACHES = {
     "eservice-case-detail": UNIT_AND_REGIONAL,
     "eservice_case": UNIT_AND_REGIONAL,
     "eservice-anomaly-detail": UNIT_AND_REGIONAL,
+    "eservice_alert": UNIT_AND_REGIONAL,
 }
 
 
@@ -72,4 +75,10 @@ def objects(world) -> dict:
     cases = (Case.objects.get(case_no="DH-CASE-0001"), Case.objects.get(case_no=OUT_MARKERS[Case]))
     DataAnomaly.objects.filter(case=cases[1]).update(detail=OUT_MARKERS[DataAnomaly])
     anomalies = (DataAnomaly.objects.get(case=cases[0]), DataAnomaly.objects.get(case=cases[1]))
-    return {Matter: (inside, outside), Case: cases, DataAnomaly: anomalies}
+    from django.utils import timezone
+
+    from xiaoneng.eservice import alerts
+
+    made = tuple(alerts.raise_alert(c, "fee", c.department, timezone.now()) for c in cases)
+    CaseAlert.objects.filter(pk=made[1].pk).update(detail=OUT_MARKERS[CaseAlert])
+    return {Matter: (inside, outside), Case: cases, DataAnomaly: anomalies, CaseAlert: made}

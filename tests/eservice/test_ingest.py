@@ -236,9 +236,8 @@ def test_bad_and_unknown_inputs_are_anomalies_never_dropped(world, matters, sour
     )
     assert DataAnomaly.objects.count() == 9 and not Case.objects.exists()
     west = DataAnomaly.objects.get(code="out_of_region")
-    assert (
-        west.department == world.ub
-    )  # visible to those who see county B's matter … and to the source's region
+    # The sender's mistake: seen in the sender's region, not on county B's department.
+    assert west.department is None and west.region_path == source.region_path
     assert DataAnomaly.objects.get(code="unknown_case").region_path == source.region_path
 
 

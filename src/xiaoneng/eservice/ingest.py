@@ -230,12 +230,28 @@ def read_event(position: int, raw: Any, now: datetime) -> Event:
 
 @dataclass
 class Counts:
-    """Rollup increments, per (day, case)."""
+    """Rollup increments, per (local day, owner): an owner is a case, or a matter's stand-in for an anomaly
+    that has no case (anything with matter_id, window_id, department_id, level and region_path)."""
 
     rows: dict[tuple[date, int], dict[str, float]] = field(default_factory=lambda: defaultdict(Counter))
+    owners: dict[int, Any] = field(default_factory=dict)
 
-    def add(self, at: datetime, case: Case, counter: str, amount: float = 1) -> None:
-        self.rows[(timezone.localtime(at, TZ).date(), id(case))][counter] += amount
+    def add(self, at: datetime, owner: Any, counter: str, amount: float = 1) -> None:
+        self.owners[id(owner)] = owner
+        self.rows[(timezone.localtime(at, TZ).date(), id(owner))][counter] += amount
+
+
+def matter_owner(matter: Matter) -> Any:
+    """The rollup owner of an anomaly about a matter with no case (no window)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        matter_id=matter.pk,
+        window_id=0,
+        department_id=matter.department_id,
+        level=matter.level,
+        region_path=matter.region_path,
+    )
 
 
 def _epoch(dt: datetime) -> int:
@@ -542,7 +558,6 @@ def _ingest(
                             AnomalyCode.OUT_OF_REGION,
                             _("事项不属于本审批系统所在区划 (the matter is outside this system's region)"),
                             Disposition.REJECTED,
-                            matter=matter,
                         )
                     )
                     continue
@@ -605,6 +620,8 @@ def _ingest(
                 counts.add(e.at, life.case, "rated")
                 rating = int(e.data["rating"])
                 counts.add(e.at, life.case, "bad" if rating in BAD_RATINGS else "satisfied")
+                if rating in BAD_RATINGS:
+                    life.case.flags |= Flag.BAD_RATING
             elif e.type == EventType.FEE and Decimal(life.case.fee_total) > life.matter.fee_standard:
                 life.case.flags |= Flag.FEE
 
@@ -663,12 +680,12 @@ def _ingest(
     )
     anomalies = [_anomaly(p, source, batch, now) for p in problems]
     store.insert(DataAnomaly, anomalies)
-    for p, a in zip(problems, anomalies, strict=True):
-        if a.matter_id is not None and p.case is not None:
+    for p in problems:
+        if p.case is not None:
             counts.add(now, p.case, "anomalies")
-    write_counts(
-        counts, {id(lf.case): lf.case for lf in lives} | {id(p.case): p.case for p in problems if p.case}
-    )
+        elif p.matter is not None:
+            counts.add(now, matter_owner(p.matter), "anomalies")
+    write_counts(counts)
 
     out.rejected = sum(1 for p in problems if p.disposition == Disposition.REJECTED)
     out.flagged = sum(1 for p in problems if p.disposition == Disposition.FLAGGED)
@@ -820,12 +837,12 @@ def _anomaly(p: _Problem, source: SourceSystem, batch: IngestBatch, now: datetim
     )
 
 
-def write_counts(counts: Counts, cases: dict[int, Case]) -> None:
+def write_counts(counts: Counts) -> None:
     """The batch's rollup increments into the daily and monthly counters."""
     daily: dict[tuple, tuple[tuple, dict[str, float]]] = {}
     monthly: dict[tuple, tuple[tuple, dict[str, float]]] = {}
-    for (day, case_key), amounts in counts.rows.items():
-        c = cases[case_key]
+    for (day, owner_key), amounts in counts.rows.items():
+        c = counts.owners[owner_key]
         attrs = (c.department_id, c.level, c.region_path)
         for table, first in ((daily, day), (monthly, day.replace(day=1))):
             key = (first, c.matter_id, c.window_id or 0)

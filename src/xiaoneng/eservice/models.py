@@ -232,6 +232,7 @@ class Case(models.Model):
     rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
     flags = models.PositiveIntegerField(default=0)
     alerted = models.PositiveIntegerField(default=0)
+    rectified = models.BooleanField(_("差评已整改"), default=False)
     updated_at = models.DateTimeField()
 
     objects = ScopedQuerySet.as_manager()
@@ -452,3 +453,59 @@ class MonthlyStat(StatCounters):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} matter {self.matter_id} window {self.window_id}"
+
+
+class AlertType(models.TextChoices):
+    """What an alert is about (监察告警). Each goes to the department, which explains it (a 差评 is rectified)."""
+
+    OVERDUE = "overdue", _("超期未办结")
+    OVERDUE_RED = "overdue_red", _("严重超期")
+    FEE = "fee", _("超标准收费")
+    LATE_ACCEPTANCE = "late_acceptance", _("受理滞后（疑似体外循环）")
+    QUICK_COMPLETION = "quick_completion", _("受理即办结（疑似体外循环）")
+    BAD_RATING = "bad_rating", _("差评")
+
+
+class Finding(models.TextChoices):
+    """差评核实: the rating was about a real failing, or a mistaken / malicious one (误评、恶意差评)."""
+
+    VALID = "valid", _("属实")
+    INVALID = "invalid", _("不属实（误评或恶意差评）")
+
+
+class CaseAlert(models.Model):
+    """An alert on a case, with the work item that carries it to the department: an explanation (kind
+    eservice_alert) or a 差评 rectification (kind eservice_rectification). One number: the work item's id."""
+
+    work_item = models.OneToOneField(
+        "core.WorkItem", models.CASCADE, primary_key=True, related_name="eservice_alert"
+    )
+    case = models.ForeignKey(Case, models.PROTECT, related_name="alerts", verbose_name=_("办件"))
+    type = models.CharField(_("告警类型"), max_length=20, choices=AlertType.choices)
+    colour = models.CharField(_("红黄牌"), max_length=10, blank=True)  # yellow | red | "" (a 差评)
+    department = models.ForeignKey(
+        "org.Unit", models.PROTECT, related_name="+", db_index=False, verbose_name=_("实施部门")
+    )
+    region_path = models.CharField(max_length=200, db_index=True)
+    raised_at = models.DateTimeField(_("告警时间"))
+    detail = models.CharField(_("告警内容"), max_length=300)
+    explanation = models.TextField(_("情况说明"), blank=True)
+    explained_at = models.DateTimeField(null=True, blank=True)
+    card_colour = models.CharField(_("确认红黄牌"), max_length=10, blank=True)  # the card that stood, if any
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # 差评整改: the finding, the measures, the revisit (回访) and its result.
+    finding = models.CharField(_("核实结果"), max_length=10, choices=Finding.choices, blank=True)
+    revisit = models.TextField(_("回访情况"), blank=True)
+    revisit_result = models.PositiveSmallIntegerField(_("回访评价"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        verbose_name = _("监察告警")
+        verbose_name_plural = _("监察告警")
+        constraints = [models.UniqueConstraint(fields=["case", "type"], name="alert_once_per_case_and_type")]
+        indexes = [models.Index(fields=["department", "raised_at"], name="alert_department")]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} {self.case_id}"

@@ -4,7 +4,17 @@ region subtree; a department's liaison and head see their own department's; the 
 from xiaoneng.core import scope
 from xiaoneng.org.roles import REGIONAL_ROLES, UNIT_ROLES
 
-from .models import Case, DailyStat, DataAnomaly, IngestBatch, Matter, MonthlyStat, SourceSystem, Window
+from .models import (
+    Case,
+    CaseAlert,
+    DailyStat,
+    DataAnomaly,
+    IngestBatch,
+    Matter,
+    MonthlyStat,
+    SourceSystem,
+    Window,
+)
 
 
 def _by_department(field: str):
@@ -41,3 +51,11 @@ def batches(user, qs):
     if user.role in REGIONAL_ROLES:
         return qs.filter(region_path__startswith=user.jurisdiction_path)
     return qs.none()
+
+
+@scope.rule(CaseAlert)
+def case_alerts(user, qs):
+    """An alert is visible exactly when its work item is (its department; regional staff of its region)."""
+    from xiaoneng.core.models import WorkItem
+
+    return qs.filter(work_item__in=scope.restrict(WorkItem, user).values("pk"))

@@ -108,3 +108,27 @@ def anomalies(user, params) -> scope.ScopedQuerySet:
     if end:
         qs = qs.filter(detected_at__lt=end)
     return qs.order_by("-id")
+
+
+def case_alerts(user, params) -> scope.ScopedQuerySet:
+    """Alerts the user may see, newest first: by type, state ("open": not decided), department, colour."""
+    from .models import CaseAlert
+
+    qs = scope.restrict(CaseAlert, user).select_related("work_item", "case__matter", "department")
+    if params.get("type"):
+        qs = qs.filter(type=params["type"])
+    state = params.get("state") or ""
+    if state == "open":
+        qs = qs.filter(work_item__closed_at__isnull=True)
+    elif state:
+        qs = qs.filter(work_item__state=state)
+    if (department := number(params.get("department"))) is not None:
+        qs = qs.filter(department_id=department)
+    if (case := number(params.get("case"))) is not None:
+        qs = qs.filter(case_id=case)
+    start, end = bounds(day(params.get("from")), day(params.get("to")))
+    if start:
+        qs = qs.filter(raised_at__gte=start)
+    if end:
+        qs = qs.filter(raised_at__lt=end)
+    return qs.order_by("-pk")

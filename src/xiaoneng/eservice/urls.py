@@ -17,3 +17,7 @@ urlpatterns += [
     path("anomalies/", views.anomalies, name="eservice_anomalies"),
     path("intake/", views.intake, name="eservice_intake"),
 ]
+urlpatterns += [
+    path("alerts/", views.alerts, name="eservice_alerts"),
+    path("alerts/<int:pk>/", views.alert_detail, name="eservice_alert"),
+]

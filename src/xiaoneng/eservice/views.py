@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from xiaoneng.core import paging, scope
+from xiaoneng.core import paging, scope, workitem
 from xiaoneng.core.exports import xlsx_response
 from xiaoneng.core.imports import ImportRefused
 from xiaoneng.core.workflow import TransitionRefused
@@ -16,14 +16,18 @@ from xiaoneng.org.models import RegionLevel, Unit
 from xiaoneng.org.roles import Role
 from xiaoneng.web.views import ITEM_ROLES, role_required
 
+from . import alerts as alert_services
 from . import catalog, catalog_io, event_files, selectors
 from .forms import MatterForm
 from .models import (
+    AlertType,
     AnomalyCode,
     Case,
+    CaseAlert,
     CaseStatus,
     Disposition,
     EventType,
+    Finding,
     IngestBatch,
     Matter,
     MatterType,
@@ -304,3 +308,81 @@ MEASURE_LABELS = {
     "overdue": gettext_lazy("逾期未办结"),
     "paused": gettext_lazy("计时中止"),
 }
+
+
+# --- alerts ----------------------------------------------------------------------------------------------------
+
+
+@role_required(*ITEM_ROLES)
+def alerts(request):
+    """监察告警: alerts in scope, newest first, 50 at a time (older ones by `before`)."""
+    rows = selectors.case_alerts(request.user, request.GET)
+    before = selectors.number(request.GET.get("before"))
+    if before is not None:
+        rows = rows.filter(pk__lt=before)
+    page = list(rows[: PAGE + 1])
+    more = len(page) > PAGE
+    page = page[:PAGE]
+    return render(
+        request,
+        "eservice/alerts.html",
+        {
+            "rows": [{"alert": a, "state": _alert_state(a)} for a in page],
+            "older": page[-1].pk if more else None,
+            "types": AlertType.choices,
+            "departments": _departments(request.user),
+            "tab": "alerts",
+        },
+    )
+
+
+def _alert_state(alert):
+    return workitem.kind_of(alert.work_item).workflow.state_label(alert.work_item.state)
+
+
+@role_required(*ITEM_ROLES)
+def alert_detail(request, pk):
+    """One alert: what happened, the department's explanation (or rectification and revisit), the supervisor's
+    decision, and the buttons the user may press now; every action through the declared workflow."""
+    alert = scope.access(
+        CaseAlert,
+        request.user,
+        pk,
+        CaseAlert.objects.select_related(
+            "work_item__owner_unit", "case__matter", "case__window", "department"
+        ),
+    )
+    item = alert.work_item
+    if request.method == "POST":
+        try:
+            alert_services.act_on_item(
+                item,
+                request.POST.get("action", ""),
+                request.user,
+                note=request.POST.get("note", ""),
+                expected_version=selectors.number(request.POST.get("version")),
+                data=request.POST.dict(),
+            )
+            messages.success(request, _("操作成功。"))
+        except TransitionRefused as exc:
+            messages.error(request, exc.message)
+        return redirect("eservice_alert", pk=alert.pk)
+    kind = workitem.kind_of(item)
+    return render(
+        request,
+        "eservice/alert.html",
+        {
+            "alert": alert,
+            "item": item,
+            "case": alert.case,
+            "state_label": kind.workflow.state_label(item.state),
+            "actions": kind.workflow.available(item, request.user),
+            "findings": Finding.choices,
+            "ratings": Rating.choices,
+            "revisit_label": Rating(alert.revisit_result).label if alert.revisit_result else "",
+            "timeline": [
+                {"event": e, "label": workitem.timeline_label(item, e.action)} for e in item.timeline.all()
+            ],
+            "tab": "alerts",
+        },
+    )

@@ -249,6 +249,7 @@ SCHEDULE = {
     "heartbeat": ("xiaoneng.core.tasks.heartbeat", 30),
     "sweep_deadlines": ("xiaoneng.core.tasks.sweep_deadlines", 60),
     "supervision_missed": ("xiaoneng.supervision.tasks.check_signing_and_reports", 300),
+    "eservice_sweep": ("xiaoneng.eservice.tasks.sweep_cases", 60),
 }
 
 LOGGING = {

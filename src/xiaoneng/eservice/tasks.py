@@ -1,0 +1,19 @@
+"""Background jobs of 政务服务电子监察."""
+
+from django_tasks import task
+
+
+@task()
+def sweep_cases() -> dict:
+    """The case sweep (every minute): stages of open cases, and the alerts their conditions call for."""
+    from .sweep import sweep
+
+    return sweep()
+
+
+@task()
+def seed_service_year(cases: int, seed_value: int) -> int:
+    """Demo: a year of service cases through the real intake, loaded by the worker after the demo city."""
+    from .demo import load_service_year
+
+    return load_service_year(cases, seed_value)

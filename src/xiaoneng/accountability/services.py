@@ -117,6 +117,7 @@ def _check_source(actor, source, *, complaint, finding, source_item, source_note
             raise _refused(_("该投诉已立案问责 (a case was already opened)"), status=409, code="case_exists")
     elif source == Source.INSPECTION:
         _in_scope(Finding, actor, finding)
+        finding = Finding.objects.select_related("plan").get(pk=finding.pk)  # the plan as it stands now
         if finding.plan.hidden:
             raise _refused(
                 _("暗访尚未结束，暂不能立案 (the undercover inspection is still running)"),

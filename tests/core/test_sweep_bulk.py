@@ -494,3 +494,42 @@ def test_two_sweeps_at_once_share_the_items_and_never_notify_twice(world):
         assert workitem.sweep(now=now) == {"checked": 0, "changed": 0}
     finally:
         workitem.unregister(slow.code)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_an_item_someone_is_acting_on_is_left_for_the_next_sweep(world, task_kind):
+    busy, *others = [issue(world, title=f"事项{i}") for i in range(3)]
+    locked, release = threading.Event(), threading.Event()
+
+    def act():  # a transition holds the item as workitem.perform does (FOR UPDATE) while the sweep runs
+        try:
+            with transaction.atomic():
+                WorkItem.objects.select_for_update().get(pk=busy.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    t = threading.Thread(target=act)
+    t.start()
+    locked.wait(10)
+    try:
+        assert workitem.sweep(now=at("2026-03-02 09:00"), workers=1) == {"checked": 2, "changed": 2}
+    finally:
+        release.set()
+        t.join()
+    assert clock_fields(busy.pk)[2] == Stage.NORMAL
+    assert workitem.sweep(now=at("2026-03-02 09:01"), workers=1) == {"checked": 1, "changed": 1}
+    assert {clock_fields(i.pk)[2] for i in [busy, *others]} == {Stage.YELLOW}
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_parallel_walks_share_one_sweep(world, task_kind):
+    items = [issue(world, title=f"事项{i}") for i in range(40)]
+    assert workitem.sweep(now=at("2026-03-02 09:00"), batch=5, workers=3) == {"checked": 40, "changed": 40}
+    assert TimelineEvent.objects.filter(action="stage_changed").count() == 40
+    assert CardRecord.objects.filter(stage="yellow").count() == 40
+    assert {clock_fields(i.pk)[2] for i in items} == {Stage.YELLOW}
+    assert workitem.sweep(now=at("2026-03-02 09:00"), workers=3) == {"checked": 0, "changed": 0}

@@ -371,14 +371,15 @@ def sweep(
 
     - Incremental: the walk follows the index workitem_due in (next_check_at, id) order, so items whose next
       threshold lies in the future are never read; a minute with nothing due costs one query.
-    - Bulk: per batch the items, their pauses and extensions are read in three queries, the changed clock
-      fields written in one statement, the 'stage_changed' timeline events, the cards and the inbox messages
-      (with their deliveries) inserted in bulk, the owning units' liaisons read once; the number of statements
-      per batch does not grow with the batch.
+    - Bulk: per batch the items are read in one query, which also says which of them have pauses or approved
+      extensions (those are then read in one query each), the changed clock fields written in one statement,
+      the 'stage_changed' timeline events, the cards and the inbox messages (with their deliveries) inserted in
+      bulk, the owning units' liaisons read once; the number of statements per batch does not grow with the
+      batch.
     - Idempotent: an evaluated item's next check moves past `now`, so a second sweep at the same instant finds
-      nothing. On PostgreSQL each batch is claimed FOR UPDATE SKIP LOCKED: two sweeps running at once share the
-      items and never evaluate one twice (SQLite serialises writers by its IMMEDIATE transactions). Cards and
-      messages are unique per item and stage besides.
+      nothing. On PostgreSQL each batch is claimed FOR NO KEY UPDATE SKIP LOCKED: two sweeps running at once
+      share the items and never evaluate one twice (SQLite serialises writers by its IMMEDIATE transactions).
+      Cards and messages are unique per item and stage besides.
 
     An item whose stage rose tells its unit's liaisons (warning, yellow, red: `notify_stages`), leaves its card on
     the unit's record (yellow, red: `record_cards`), gets a timeline event and runs its kind's hook; each batch
@@ -469,7 +470,9 @@ def _claim(due: Any, batch: int) -> list[WorkItem]:
         sweep_extended=Exists(Extension.objects.filter(item=OuterRef("pk"), status=ExtensionStatus.APPROVED)),
     )
     if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True, of=("self",))
+        # NO KEY UPDATE: excludes another sweep and a person's transition (FOR UPDATE), yet lets rows that
+        # refer to the item (a report, a message) be inserted meanwhile.
+        qs = qs.select_for_update(skip_locked=True, no_key=True, of=("self",))
     return list(qs[:batch])
 
 

@@ -5,7 +5,13 @@ from rest_framework.routers import DefaultRouter
 from xiaoneng.accountability.api import ROUTES as ACCOUNTABILITY_ROUTES
 from xiaoneng.complaints.api import ComplaintViewSet
 from xiaoneng.core.viewsets import AuditEventViewSet, NotificationViewSet, WorkItemViewSet
-from xiaoneng.eservice.api import CaseViewSet, DataAnomalyViewSet, EventIntakeViewSet, MatterViewSet
+from xiaoneng.eservice.api import (
+    CaseViewSet,
+    DataAnomalyViewSet,
+    EventIntakeViewSet,
+    MatterViewSet,
+    MetricsViewSet,
+)
 from xiaoneng.org.api import PersonViewSet, RegionViewSet, UnitViewSet, UserViewSet
 from xiaoneng.supervision.api import SupervisedItemViewSet
 
@@ -25,6 +31,7 @@ for prefix, viewset, basename in ACCOUNTABILITY_ROUTES:
 router.register("eservice/events", EventIntakeViewSet, basename="eservice-events")
 router.register("eservice/cases", CaseViewSet, basename="eservice-case")
 router.register("eservice/anomalies", DataAnomalyViewSet, basename="eservice-anomaly")
+router.register("eservice/metrics", MetricsViewSet, basename="eservice-metrics")
 
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

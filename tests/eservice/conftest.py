@@ -67,3 +67,12 @@ class Feed:
 @pytest.fixture
 def feed():
     return Feed()
+
+
+@pytest.fixture(autouse=True)
+def _back_to_chinese():
+    """A request in English leaves English active on the thread; messages built afterwards must not leak it."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from xiaoneng.core import paging
 from xiaoneng.core.api import ScopedReadOnlyViewSet
 
-from . import ingest, presets, selectors, sources
+from . import ingest, presets, selectors, sources, stats
 from .models import Case, DataAnomaly, Matter, SourceSystem
 from .serializers import (
     EServiceCaseEventSerializer,
@@ -22,6 +22,7 @@ from .serializers import (
     EServiceEventInSerializer,
     EServiceIngestResultSerializer,
     EServiceMatterSerializer,
+    EServiceMetricsSerializer,
 )
 
 MATTER_FILTERS = [
@@ -195,3 +196,39 @@ class DataAnomalyViewSet(ScopedReadOnlyViewSet):
 
     def get_queryset(self):
         return selectors.anomalies(self.request.user, self.request.query_params).select_related("source")
+
+
+def _row(row: stats.Row) -> dict:
+    return {"key": str(row.key), "label": row.label, "counts": row.counts, "rates": row.rates}
+
+
+class MetricsViewSet(viewsets.ViewSet):
+    """政务服务效能指标 in the caller's scope, from the rollup counters."""
+
+    @extend_schema(
+        responses=EServiceMetricsSerializer,
+        parameters=[
+            OpenApiParameter(
+                "from", str, description="period start YYYY-MM-DD (default: the month's first day)"
+            ),
+            OpenApiParameter("to", str, description="period end YYYY-MM-DD, inclusive (default: today)"),
+            OpenApiParameter("group", str, enum=list(stats.GROUPS), description="one row per …"),
+            OpenApiParameter("department", int),
+            OpenApiParameter("matter", int),
+            OpenApiParameter("window", int),
+            OpenApiParameter("level", str),
+        ],
+    )
+    def list(self, request, format=None):
+        query = stats.Query.from_params(request.query_params)
+        result = stats.metrics(request.user, query)
+        return Response(
+            {
+                "start": query.start,
+                "end": query.end,
+                "group": query.group,
+                "targets": result["targets"],
+                "rows": [_row(r) for r in result["rows"]],
+                "total": _row(result["total"]),
+            }
+        )

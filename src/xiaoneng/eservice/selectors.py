@@ -62,6 +62,7 @@ MEASURES: dict[str, tuple[str, Q]] = {
     "rated": ("rated_at", Q(rating__isnull=False)),
     "satisfied": ("rated_at", Q(rating__gte=3)),
     "bad": ("rated_at", Q(rating__in=list(BAD_RATINGS))),
+    "rectified": ("rated_at", Q(rating__in=list(BAD_RATINGS), rectified=True)),
     "open": ("applied_at", Q(completed_at__isnull=True)),
     "warning": ("applied_at", Q(completed_at__isnull=True, stage="warning")),
     "overdue": ("applied_at", Q(completed_at__isnull=True, stage__in=["yellow", "red"])),
@@ -102,6 +103,10 @@ def anomalies(user, params) -> scope.ScopedQuerySet:
     for field in ("department", "matter", "source"):
         if (value := number(params.get(field))) is not None:
             qs = qs.filter(**{f"{field}_id": value})
+    if (window := number(params.get("window"))) is not None:
+        qs = qs.filter(case__window_id=window) if window else qs.filter(case__window__isnull=True)
+    if params.get("level"):
+        qs = qs.filter(matter__level=params["level"])
     start, end = bounds(day(params.get("from")), day(params.get("to")))
     if start:
         qs = qs.filter(detected_at__gte=start)
@@ -124,6 +129,13 @@ def case_alerts(user, params) -> scope.ScopedQuerySet:
         qs = qs.filter(work_item__state=state)
     if (department := number(params.get("department"))) is not None:
         qs = qs.filter(department_id=department)
+    for field in ("matter", "window"):
+        if (value := number(params.get(field))) is not None:
+            qs = qs.filter(**{f"case__{field}_id": value})
+    if params.get("level"):
+        qs = qs.filter(case__level=params["level"])
+    if params.get("types"):
+        qs = qs.filter(type__in=params["types"].split(","))
     if (case := number(params.get("case"))) is not None:
         qs = qs.filter(case_id=case)
     start, end = bounds(day(params.get("from")), day(params.get("to")))

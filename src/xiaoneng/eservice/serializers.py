@@ -153,3 +153,24 @@ class EServiceDataAnomalySerializer(serializers.ModelSerializer):
             "detected_at",
         ]
         read_only_fields = fields
+
+
+class EServiceMetricRowSerializer(serializers.Serializer):
+    key = serializers.CharField(
+        help_text="the group's value: a department, matter or window id, a level, a month"
+    )
+    label = serializers.CharField()
+    counts = serializers.DictField(child=serializers.FloatField(), help_text="the rollup counters summed")
+    rates = serializers.DictField(
+        child=serializers.FloatField(allow_null=True),
+        help_text="on_time_rate, onsite_rate, early_rate, used_share, satisfaction, rectification_rate (0–1)",
+    )
+
+
+class EServiceMetricsSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    group = serializers.CharField()
+    targets = serializers.DictField(child=serializers.FloatField())
+    rows = EServiceMetricRowSerializer(many=True)
+    total = EServiceMetricRowSerializer()

@@ -21,3 +21,7 @@ urlpatterns += [
     path("alerts/", views.alerts, name="eservice_alerts"),
     path("alerts/<int:pk>/", views.alert_detail, name="eservice_alert"),
 ]
+urlpatterns += [
+    path("metrics/", views.metrics, name="eservice_metrics"),
+    path("metrics/export.xlsx", views.metrics_export, name="eservice_metrics_export"),
+]

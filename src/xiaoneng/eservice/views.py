@@ -17,7 +17,7 @@ from xiaoneng.org.roles import Role
 from xiaoneng.web.views import ITEM_ROLES, role_required
 
 from . import alerts as alert_services
-from . import catalog, catalog_io, event_files, selectors
+from . import catalog, catalog_io, event_files, selectors, stats, stats_io
 from .forms import MatterForm
 from .models import (
     AlertType,
@@ -41,7 +41,95 @@ PAGE = 50
 
 @role_required(*ITEM_ROLES)
 def index(request):
-    return matters(request)
+    """The metrics page is the front page of e-supervision."""
+    return metrics(request)
+
+
+def _metrics_table(request):
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    query = stats.Query.from_params(request.GET)
+    result = stats.metrics(request.user, query)
+    cases_url, alerts_url, anomalies_url = (
+        reverse("eservice_cases"),
+        reverse("eservice_alerts"),
+        reverse("eservice_anomalies"),
+    )
+
+    def links(key):
+        params = stats.drill_params(query, key)
+
+        def case(measure):
+            return f"{cases_url}?{urlencode({**params, 'measure': measure})}"
+
+        def alert(types):
+            return f"{alerts_url}?{urlencode({**params, 'types': types})}"
+
+        return {
+            "accepted": case("accepted"),
+            "completed": case("completed"),
+            "on_time": case("on_time"),
+            "late": case("late"),
+            "onsite": case("onsite"),
+            "early": case("early"),
+            "rated": case("rated"),
+            "satisfied": case("satisfied"),
+            "bad": case("bad"),
+            "rectified": case("rectified"),
+            "yellow": alert("overdue"),
+            "red": alert("overdue_red"),
+            "fee_alerts": alert("fee"),
+            "offsystem_alerts": alert("late_acceptance,quick_completion"),
+            "anomalies": f"{anomalies_url}?{urlencode(params)}",
+        }
+
+    def entry(row):
+        late = int(row.counts["completed"] - row.counts["on_time"])
+        return {"row": row, "rates": row.rates, "links": links(row.key), "c": row.counts, "late": late}
+
+    return query, result, [entry(r) for r in result["rows"]], entry(result["total"])
+
+
+@role_required(*ITEM_ROLES)
+def metrics(request):
+    """指标: per department, window, matter, service level or month of a period, the targets beside the
+    actuals; every number opens the cases (or alerts, anomalies) behind it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    query, result, rows, total = _metrics_table(request)
+    today = timezone.localdate()
+    last_month_end = today.replace(day=1) - timedelta(days=1)
+    periods = [
+        (_("本月"), today.replace(day=1), today),
+        (_("上月"), last_month_end.replace(day=1), last_month_end),
+        (_("本年"), today.replace(month=1, day=1), today),
+    ]
+    return render(
+        request,
+        "eservice/metrics.html",
+        {
+            "query": query,
+            "rows": rows,
+            "total": total,
+            "targets": result["targets"],
+            "groups": stats.GROUPS.items(),
+            "group_label": stats.GROUPS[query.group],
+            "departments": _departments(request.user),
+            "levels": RegionLevel.choices,
+            "periods": periods,
+            "tab": "metrics",
+        },
+    )
+
+
+@role_required(*ITEM_ROLES)
+def metrics_export(request):
+    query, result, rows, total = _metrics_table(request)
+    return xlsx_response(stats_io.export(request.user, query, result), "政务服务效能指标.xlsx")
 
 
 @role_required(*ITEM_ROLES)

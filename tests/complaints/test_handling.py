@@ -353,3 +353,23 @@ def test_the_generic_work_item_endpoint_runs_the_complaints_effects(world, staff
         content_type="application/json",
     )
     assert resp.status_code == 409 and "姓名" in resp.json()["detail"]
+
+
+def test_a_supervisor_who_is_the_official_complained_about_cannot_open_it(
+    world, office, category, office_supervisor
+):
+    subject = world.city_supervisor
+    c, _code, _new = services.submit(
+        channel="web",
+        category=category,
+        subject_unit=world.ua2,
+        subject_person=subject.person,
+        content="督查人员本人推诿。",
+        anonymous=True,
+        phone="13700003333",
+    )
+    e = refused(services.accept, subject, c)
+    assert e.status == 404
+    assert world.client("city_supervisor").get(f"/complaints/{c.pk}/").status_code == 404
+    assert world.client("city_supervisor").get("/api/complaints/").json()["count"] == 0
+    assert services.accept(office_supervisor, c).work_item.state == "accepted"

@@ -26,9 +26,9 @@ from django.core.cache import cache, caches
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import make_user
-from xiaoneng.complaints import challenge, services
+from xiaoneng.complaints import challenge, intake, services
 from xiaoneng.complaints.management.commands.open311_apikey import issue_key
-from xiaoneng.complaints.models import Attachment, Complaint
+from xiaoneng.complaints.models import Attachment, Complaint, IntakeRequest
 from xiaoneng.core.models import AuditEvent, Notification, WorkItem
 from xiaoneng.org.roles import Role
 
@@ -39,6 +39,8 @@ CANARIES = {
     "portal": {"name": "甄金丝雀", "phone": "13955501234", "email": "canary.portal@example.cn"},
     "open311": {"name": "钱雀鸣", "phone": "13955505678", "email": "canary.o311@example.cn"},
     "hotline": {"name": "孙鸣雀", "phone": "13955509012", "email": "canary.hotline@example.cn"},
+    # Acknowledged by the portal and still in the intake queue while everyone looks (intake.py).
+    "queued": {"name": "周候鸟", "phone": "13955503456", "email": "canary.queued@example.cn"},
 }
 ID_NUMBER = "11010119800101777X"
 IP = "198.51.100.199"
@@ -131,6 +133,8 @@ def world_with_complaints(world, office, category, client, media, settings):
         REMOTE_ADDR=IP,
     )
     assert resp.status_code in (200, 201), resp.content.decode()[:500]
+    # The registration worker (enqueued after the commit in production; a test's transaction never commits).
+    assert intake.register_pending() == {"registered": 2, "failed": 0}
     # Staff entry of a hotline call, with an ID number.
     h = CANARIES["hotline"]
     hot, _code, _new = services.submit(
@@ -174,6 +178,30 @@ def world_with_complaints(world, office, category, client, media, settings):
     revealed = services.reveal_identity(actor=discipline, complaint=hot, reason="核实举报人身份")
     assert revealed["name"] == h["name"]  # the canaries are really in the system
     assert Complaint.objects.count() == 3
+    # One more from the portal, acknowledged and left in the queue: its row must stay as invisible.
+    q = CANARIES["queued"]
+    html = client.get("/portal/submit/").content.decode()
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', html)[1]
+    pow_challenge = re.search(r'name="pow_challenge" value="([^"]+)"', html)[1]
+    resp = client.post(
+        "/portal/submit/",
+        {
+            "category": str(category.pk),
+            "unit": world.ua.code,
+            "unit_query": world.ua.name,
+            "content": f"{q['name']}（{q['phone']}，{q['email']}）反映窗口推诿。{SECRET_TEXT}",
+            "anonymous": "0",
+            "name": q["name"],
+            "contact_kind": "email",
+            "contact": q["email"],
+            "idempotency_key": key,
+            "pow_challenge": pow_challenge,
+            "pow_nonce": challenge.solve(pow_challenge),
+        },
+        REMOTE_ADDR=IP,
+        HTTP_USER_AGENT=DEVICE,
+    )
+    assert resp.status_code == 302 and IntakeRequest.objects.filter(status="pending").count() == 1
     return hot
 
 
@@ -209,8 +237,10 @@ def urls_to_try(complaint_ids, other_ids):
                 choices = values[name]
             elif name in ("pk", "doc", "id") or name.endswith("_id"):
                 choices = [str(i) for i in complaint_ids + other_ids]
-            else:  # tokens, codes, tracking numbers …
-                choices = [str(i) for i in complaint_ids] + [c.tracking_no for c in Complaint.objects.all()]
+            else:  # tokens, codes, tracking numbers (of complaints and of queued submissions) …
+                choices = [str(i) for i in complaint_ids] + list(
+                    IntakeRequest.objects.values_list("tracking_no", flat=True)
+                )
             combos = [dict(c, **{name: v}) for c in combos for v in choices]
         for kwargs in combos:
             try:
@@ -226,6 +256,7 @@ def test_no_canary_reaches_anyone_who_must_not_know(
     caplog.set_level(logging.DEBUG)
     complaint_ids = list(Complaint.objects.values_list("pk", flat=True))
     other_ids = list(Attachment.objects.values_list("pk", flat=True))  # inboxes are scanned below
+    other_ids += list(IntakeRequest.objects.values_list("pk", flat=True))
     urls = urls_to_try(complaint_ids, other_ids)
     assert len(urls) > 100, len(urls)
     accounts = blind_accounts(world, office)

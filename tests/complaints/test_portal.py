@@ -8,8 +8,8 @@ import re
 import pytest
 from django.core.cache import cache
 
-from xiaoneng.complaints import challenge, services
-from xiaoneng.complaints.models import Complaint
+from xiaoneng.complaints import challenge, intake, services
+from xiaoneng.complaints.models import Complaint, IntakeRequest
 from xiaoneng.core import workitem
 from xiaoneng.core.models import WorkItem
 
@@ -58,10 +58,14 @@ def post_complaint(client, world, category, **kw):
 
 
 def submitted(client, resp) -> tuple[str, str]:
+    """The confirmation the citizen reads at once; then the registration worker's run, which production enqueues
+    after the submission's commit (a test's transaction never commits). See test_intake_queue.py for the
+    moments in between."""
     assert resp.status_code == 302, resp.content.decode()[:2000]
     html = client.get(resp["Location"]).content.decode()
     tracking = re.search(r'data-testid="tracking-no">([A-Z0-9]+)<', html)[1]
     code = re.search(r'data-testid="query-code">([A-Z0-9]+)<', html)[1]
+    intake.register_pending()
     return tracking, code
 
 
@@ -89,8 +93,9 @@ def test_a_double_click_or_retry_makes_one_complaint_and_both_answers_show_the_c
 ):
     resp1, data = post_complaint(client, world, category)
     resp2 = client.post("/portal/submit/", data)  # the same form again: same idempotency key
-    assert Complaint.objects.count() == 1
+    assert IntakeRequest.objects.count() == 1
     assert submitted(client, resp1) == submitted(client, resp2)
+    assert Complaint.objects.count() == 1
 
 
 def test_a_new_form_render_is_a_new_submission(world, office, category, client):
@@ -102,7 +107,7 @@ def test_a_new_form_render_is_a_new_submission(world, office, category, client):
 def test_without_the_proof_of_work_nothing_is_created(world, office, category, client):
     resp, _data = post_complaint(client, world, category, pow_nonce="")
     assert resp.status_code == 400 and "安全校验" in resp.content.decode()
-    assert not Complaint.objects.exists()
+    assert not Complaint.objects.exists() and not IntakeRequest.objects.exists()
 
 
 def test_a_solved_challenge_cannot_be_reused_for_another_submission(world, office, category, client):

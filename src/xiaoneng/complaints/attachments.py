@@ -231,3 +231,40 @@ def store(complaint, files: list[CleanFile]) -> list:
         att.save()
         rows.append(att)
     return rows
+
+
+def save_files(files: list[CleanFile]) -> list[dict]:
+    """The cleaned copies written to storage before their complaint exists (the public intake queue): what the
+    Attachment rows will hold, as `store` would write them, for `rows_for` at registration."""
+    from .models import Attachment
+
+    field = Attachment._meta.get_field("file")
+    saved = []
+    for i, f in enumerate(files, start=1):
+        name = field.storage.save(
+            field.generate_filename(None, f"{uuid.uuid4().hex}.{f.ext}"), ContentFile(f.data)
+        )
+        saved.append(
+            {
+                "file": name,
+                "name": f"attachment-{i}.{f.ext}",
+                "content_type": f.content_type,
+                "size": len(f.data),
+                "sha256": f.sha256,
+            }
+        )
+    return saved
+
+
+def discard_files(saved: list[dict]) -> None:
+    """Files written by `save_files` for a submission that turned out to be a repeat."""
+    from .models import Attachment
+
+    storage = Attachment._meta.get_field("file").storage
+    for s in saved:
+        storage.delete(s["file"])
+
+
+def rows_for(complaint_id: int, saved: list[dict]) -> list[dict]:
+    """Attachment rows (as dicts for core.bulk.insert) for files saved by `save_files`."""
+    return [{"complaint_id": complaint_id, "for_unit": False, **s} for s in saved]

@@ -146,10 +146,14 @@ class Complaint(models.Model):
         return self.tracking_no
 
     def save(self, *args, **kwargs):
+        self.set_indexes()
+        super().save(*args, **kwargs)
+
+    def set_indexes(self) -> None:
+        """The blind indexes of the identity (`save` sets them; a bulk insert calls this itself)."""
         self.phone_index = crypto.blind_index(self.identity_phone, purpose="complaint-phone")
         self.id_number_index = crypto.blind_index(self.identity_id_number, purpose="complaint-id")
         self.email_index = crypto.blind_index(self.identity_email.lower(), purpose="complaint-email")
-        super().save(*args, **kwargs)
 
     @property
     def identity_masked(self) -> dict[str, str]:
@@ -203,3 +207,55 @@ class Open311Client(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class IntakeStatus(models.TextChoices):
+    PENDING = "pending", _("待登记")
+    REGISTERED = "registered", _("已登记")
+    FAILED = "failed", _("登记失败")
+
+
+class IntakeRequest(models.Model):
+    """A public submission (portal, Open311) acknowledged and waiting to become a complaint: the receipt of the
+    intake queue (intake.py). The request writes this one row and answers; the registration worker turns
+    pending rows into complaints in batches. It holds what the complaint needs — the tracking number and the
+    query code's hash handed out at once, the receiving office, the identity encrypted in one field — and,
+    once registered, only the link to the complaint: the identity and the text are cleared then. Never
+    listed anywhere, never logged (SPEC §2, whistleblower protection)."""
+
+    tracking_no = models.CharField(_("投诉编号"), max_length=20, unique=True)
+    query_code_hash = models.CharField(max_length=64, editable=False)
+    idempotency_key = models.CharField(max_length=80, unique=True, editable=False)
+    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
+    category = models.ForeignKey(Category, models.PROTECT, related_name="+")
+    subject_unit = models.ForeignKey("org.Unit", models.PROTECT, related_name="+")
+    office = models.ForeignKey("org.Unit", models.PROTECT, related_name="+")
+    subject_person_text = models.CharField(max_length=60, blank=True)
+    content = models.TextField(blank=True)
+    occurred_on = models.DateField(null=True, blank=True)
+    location = models.CharField(max_length=200, blank=True)
+    anonymous = models.BooleanField(default=False)
+    # JSON of name, phone, id_number, email, ip, device (SM4-GCM at rest; emptied once registered).
+    identity = EncryptedTextField(blank=True, default="")
+    consent_publish = models.BooleanField(default=False)
+    open311_client = models.ForeignKey(Open311Client, models.PROTECT, null=True, blank=True, related_name="+")
+    # The client address as the audit trail records it for the public (a keyed pseudonym, core.audit).
+    audit_ip = models.CharField(max_length=45, blank=True)
+    # Cleaned attachments already stored: [{"file", "name", "content_type", "size", "sha256"}].
+    attachments = models.JSONField(default=list, blank=True)
+    submitted_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=IntakeStatus.choices, default=IntakeStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    failure = models.CharField(max_length=200, blank=True)  # the error's kind, never the submission's data
+    complaint = models.OneToOneField(Complaint, models.SET_NULL, null=True, blank=True, related_name="+")
+    registered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # The worker's claim: the pending rows, oldest first; registered ones are left out of the index.
+            models.Index(fields=["id"], name="intake_waiting", condition=~models.Q(status="registered")),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_no

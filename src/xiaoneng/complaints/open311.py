@@ -4,11 +4,14 @@
 - GET services.(json|xml) — the active categories; GET services/{code}.(json|xml) — their attributes (the unit
   complained about is required, as attribute[unit] = the unit's code).
 - POST requests.(json|xml) — form-encoded, api_key in the body (never in the address); keys per client system
-  (`manage.py open311_apikey NAME`), stored as SHA-256, a revoked key answers 403. Goes through
-  services.submit with channel "open311", like every other channel.
+  (`manage.py open311_apikey NAME`), stored as SHA-256, a revoked key answers 403. Checked by the rules every
+  channel shares and queued (intake.py, channel "open311"): the answer is a token, as the spec allows for
+  servers that create requests asynchronously; GET tokens/{token} gives the service_request_id once the
+  registration worker has made the complaint (seconds later).
 - GET requests.(json|xml) — filters service_request_id (comma list, overrides the others), service_code,
   start_date, end_date (at most 90 days apart; the last 90 days by default), status (open, closed); at most
-  MAX_REQUESTS, newest first. GET requests/{id}.(json|xml) and GET tokens/{token}.(json|xml).
+  MAX_REQUESTS, newest first. GET requests/{id}.(json|xml) and GET tokens/{token}.(json|xml) (a request still
+  queued: its token alone, no id yet).
 
 What GET answers (whistleblower protection, SPEC §2): nothing about the submitter, ever — no name, phone,
 e-mail, device, account — and nothing the complainant wrote (the description and address may identify them).
@@ -40,8 +43,8 @@ from django.views.decorators.csrf import csrf_exempt
 from xiaoneng.core.workflow import TransitionRefused
 from xiaoneng.org.models import Region, Unit
 
-from . import ratelimit, services
-from .models import Category, Channel, Complaint, Open311Client
+from . import intake, ratelimit
+from .models import Category, Channel, Complaint, IntakeStatus, Open311Client
 
 MAX_REQUESTS = 1000
 WINDOW = timedelta(days=90)
@@ -271,7 +274,7 @@ def create(request, fmt: str) -> HttpResponse:
     # The token names this submission; a client may send its own (an extension) to make retries idempotent.
     token = (p.get("token") or "").strip()[:40] or secrets.token_hex(16)
     try:
-        complaint, _code, _created = services.submit(
+        receipt = intake.accept(
             channel=Channel.OPEN311,
             category=category,
             subject_unit=unit,
@@ -289,15 +292,18 @@ def create(request, fmt: str) -> HttpResponse:
         )
     except TransitionRefused as e:
         raise Open311Error(400, e.message) from None
-    row = {
-        "service_request_id": complaint.tracking_no,
-        "token": token,
-        "service_notice": _(
-            "我们将在 1 个工作日内决定是否受理 (we decide on acceptance within 1 working day)"
-        ),
-        "account_id": None,
-    }
-    return render(fmt, [row], root="service_requests", item="request")
+    # The spec's two answers: the service_request_id once the request exists, else a token for GET tokens/{token}
+    # (never both). A new submission is queued (intake.py), so it gets the token; a retry of one already
+    # registered gets the id.
+    row = receipt.row
+    answer: dict = (
+        {"service_request_id": row.tracking_no} if row.status == IntakeStatus.REGISTERED else {"token": token}
+    )
+    answer["service_notice"] = _(
+        "我们将在 1 个工作日内决定是否受理 (we decide on acceptance within 1 working day)"
+    )
+    answer["account_id"] = None
+    return render(fmt, [answer], root="service_requests", item="request")
 
 
 def status_of(state: str) -> str:
@@ -409,11 +415,22 @@ def request_detail(request, request_id, *, fmt):
 
 @endpoint
 def token(request, token, *, fmt):
+    """The service_request_id of each request posted with `token` (by any client): once registered. A request
+    still in the intake queue is answered with its token alone, as the spec's token resource foresees."""
+    prefix = f"{TOKEN_PREFIX}{token}:"
+    found = intake.by_token_prefix(prefix)
     rows = [
+        {"service_request_id": tracking_no, "token": token} if tracking_no else {"token": token}
+        for tracking_no, _key in found
+    ]
+    queued = {key for _t, key in found}
+    # Requests posted before the queue existed went straight to complaints.
+    rows += [
         {"service_request_id": tracking_no, "token": token}
-        for tracking_no in Complaint.objects.filter(idempotency_key__startswith=f"{TOKEN_PREFIX}{token}:")
+        for tracking_no, key in Complaint.objects.filter(idempotency_key__startswith=prefix)
         .order_by("pk")
-        .values_list("tracking_no", flat=True)
+        .values_list("tracking_no", "idempotency_key")
+        if key not in queued
     ]
     if not rows:
         raise Open311Error(404, _("token 不存在 (token not found)"))

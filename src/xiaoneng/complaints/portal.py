@@ -1,7 +1,9 @@
 """The public side of 效能投诉 (SPEC §2, §9): submit, track, rate, 回音壁 — anonymous, phone-first.
 
-Thin views over complaints.services (the intake every channel shares) and the selectors below, which are the
-only reads the public makes. What the public may see is decided here, once:
+Thin views over complaints.intake (the public intake queue: a submission is checked by the rules every channel
+shares, written as one row and acknowledged with its tracking number and query code at once; the worker makes the
+complaint seconds later), complaints.services and the selectors below, which are the only reads the public
+makes. What the public may see is decided here, once:
 
 - the timeline shows public labels of the states, the reason for not accepting, and the public reply — never
   internal notes, the handling unit, staff names or the copy sent to the unit;
@@ -22,7 +24,6 @@ import uuid
 from django import forms
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -39,7 +40,7 @@ from xiaoneng.core.models import TimelineEvent
 from xiaoneng.core.workflow import TransitionRefused
 from xiaoneng.org.models import Unit
 
-from . import attachments, challenge, ratelimit, services
+from . import attachments, challenge, intake, ratelimit, services
 from .models import Category, Channel, Complaint, Rating
 from .redaction import identity_leaks
 
@@ -248,8 +249,9 @@ def submit(request):
         try:
             cleaned = attachments.clean_all(files)
             key = data["idempotency_key"]
-            with transaction.atomic():
-                complaint, code, created = services.submit(
+            saved = attachments.save_files(cleaned)
+            try:
+                receipt = intake.accept(
                     channel=Channel.WEB,
                     category=data["category"],
                     subject_unit=data["unit_obj"],
@@ -265,11 +267,15 @@ def submit(request):
                     occurred_on=data.get("occurred_on"),
                     location=data.get("location", ""),
                     idempotency_key=f"portal:{key}",
+                    attachments=saved,
                 )
-                if created:
-                    attachments.store(complaint, cleaned)
-            if created:
-                _remember_confirmation(key, complaint.tracking_no, code)
+            except BaseException:
+                attachments.discard_files(saved)
+                raise
+            if receipt.created:
+                _remember_confirmation(key, receipt.row.tracking_no, receipt.code)
+            else:
+                attachments.discard_files(saved)  # the first submission kept its own
             return HttpResponseRedirect(reverse("portal_submit_done") + f"?k={key}")
         except attachments.AttachmentRefused as e:
             error = e.message
@@ -311,7 +317,7 @@ def submit_done(request):
             if token:
                 found = crypto.decrypt(token, context="portal-confirmation").split(":", 1)
                 break
-            if not Complaint.objects.filter(idempotency_key=f"portal:{key}").exists():
+            if not intake.waiting(f"portal:{key}"):
                 break
             time.sleep(0.1)
     if found is None:
@@ -354,6 +360,19 @@ def track_context(complaint: Complaint, code: str) -> dict:
     }
 
 
+def queued_context(row) -> dict:
+    """A submission acknowledged and not registered yet (intake.py): received, being registered."""
+    return {
+        "complaint": row,  # tracking number and category, as the page shows them
+        "status": _("已收到，正在登记"),
+        "state": "queued",
+        "timeline": [{"at": row.submitted_at, "label": PUBLIC_EVENTS["created"], "action": "created"}],
+        "not_accepted_reason": "",
+        "public_reply": "",
+        "can_rate": False,
+    }
+
+
 @limited("track")
 @require_http_methods(["GET", "POST"])
 def track(request):
@@ -366,6 +385,9 @@ def track(request):
         if complaint is not None:
             ctx = track_context(complaint, form.cleaned_data["code"].strip().upper())
             return render(request, "portal/track_result.html", ctx)
+        queued = intake.find_waiting(form.cleaned_data["tracking_no"], form.cleaned_data["code"])
+        if queued is not None:
+            return render(request, "portal/track_result.html", queued_context(queued))
         form.add_error(None, _("投诉编号或查询码不正确 (the tracking number or query code is wrong)"))
     return render(request, "portal/track.html", {"form": form}, status=400)
 
@@ -378,6 +400,15 @@ def rate(request):
     complaint = None
     if form.is_valid():
         complaint = services.find_by_tracking(form.cleaned_data["tracking_no"], form.cleaned_data["code"])
+        queued = (
+            intake.find_waiting(form.cleaned_data["tracking_no"], form.cleaned_data["code"])
+            if complaint is None
+            else None
+        )
+        if queued is not None:  # nothing to rate before there is a reply
+            ctx = queued_context(queued)
+            ctx["error"] = _("答复之后才能评价 (you can rate the reply once it is given)")
+            return render(request, "portal/track_result.html", ctx, status=409)
     if complaint is None:
         return render(
             request,

@@ -3,6 +3,7 @@ handling actions (see workflow.py), each one atomic with its timeline event and 
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import datetime
 from typing import Any
@@ -31,27 +32,41 @@ QUERY_CODE_LENGTH = 8
 
 def receiving_office(subject_unit: Unit) -> Unit:
     """The efficiency office that takes a complaint about `subject_unit`: the nearest unit up the region chain
-    marked as handling complaints."""
-    region = subject_unit.region
-    while region is not None:
-        office = Unit.objects.filter(region=region, handles_complaints=True, is_active=True).first()
-        if office is not None:
-            return office
-        region = region.parent
-    raise TransitionRefused(
-        _("没有受理该单位投诉的效能办 (no office receives complaints about this unit)"),
-        status=400,
-        code="no_receiving_office",
-    )
+    marked as handling complaints (the first by code where a region has several). One query: the chain is the
+    region's materialised path."""
+    codes = [c for c in subject_unit.region.path.strip("/").split("/") if c]
+    depth = {code: i for i, code in enumerate(codes)}
+    offices = Unit.objects.filter(
+        region__code__in=codes, handles_complaints=True, is_active=True
+    ).select_related("region")
+    office = min(offices, key=lambda u: (-depth[u.region.code], u.code), default=None)
+    if office is None:
+        raise TransitionRefused(
+            _("没有受理该单位投诉的效能办 (no office receives complaints about this unit)"),
+            status=400,
+            code="no_receiving_office",
+        )
+    return office
 
 
 def query_code_hash(tracking_no: str, code: str) -> str:
     return crypto.blind_index(f"{tracking_no}:{code.strip().upper()}", purpose="complaint-query")
 
 
-def _new_tracking_no(at: datetime) -> str:
+# The day's serial numbers are split in two so the two ways of allocating them never collide without a shared
+# lock: complaints registered at once (staff entry, the 12345 import) draw from 000000–499999, the public intake
+# queue (intake.py: portal, Open311), which hands the number out before the complaint exists, from 500000–999999.
+SERIAL_SPLIT = 500_000
+
+
+def new_tracking_no(at: datetime, *, queued: bool = False) -> str:
     day = timezone.localtime(at).strftime("%Y%m%d")
-    return f"{TRACKING_PREFIX}{day}{secrets.randbelow(10**6):06d}"
+    serial = secrets.randbelow(SERIAL_SPLIT) + (SERIAL_SPLIT if queued else 0)
+    return f"{TRACKING_PREFIX}{day}{serial:06d}"
+
+
+def new_query_code() -> str:
+    return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _i in range(QUERY_CODE_LENGTH))
 
 
 def _title(category: Category, subject_unit: Unit) -> str:
@@ -59,7 +74,7 @@ def _title(category: Category, subject_unit: Unit) -> str:
     return f"{category.name} — {subject_unit.name}"
 
 
-def submit(
+def check_submission(
     *,
     channel: str,
     category: Category,
@@ -78,12 +93,12 @@ def submit(
     occurred_on=None,
     location: str = "",
     idempotency_key: str | None = None,
-    actor: Any = None,
     open311_client=None,
-    submitted_at: datetime | None = None,
-) -> tuple[Complaint, str | None, bool]:
-    """Register a complaint from any channel. Returns (complaint, query code, created). A retry with the same
-    idempotency key returns the first complaint (created False, no query code: it was shown the first time)."""
+) -> dict[str, Any]:
+    """The rules every channel shares, checked before anything is written (a TransitionRefused with the reason
+    in Chinese and English otherwise); returns the complaint's fields as they are stored (`identity`: name,
+    phone, id_number, email, ip, device). Used by `submit` and by the public intake queue (intake.py), so both
+    accept and refuse exactly the same submissions."""
     if channel not in Channel.values:
         raise TransitionRefused(_("未知的投诉渠道 (unknown channel)"), status=400, code="bad_channel")
     if not content.strip():
@@ -102,43 +117,60 @@ def submit(
         )
     if phone.strip():
         phone = _valid_phone(phone)
+    return {
+        "channel": channel,
+        "category": category,
+        "subject_unit": subject_unit,
+        "subject_person": subject_person,
+        "subject_person_text": subject_person_text.strip(),
+        "content": content.strip(),
+        "anonymous": anonymous,
+        "identity": {
+            "name": "" if anonymous else name.strip(),
+            "phone": phone.strip(),
+            "id_number": "" if anonymous else id_number.strip(),
+            "email": email.strip(),
+            "ip": ip,
+            "device": device[:300],
+        },
+        "consent_publish": consent_publish,
+        "occurred_on": occurred_on,
+        "location": location.strip(),
+        "idempotency_key": idempotency_key or None,
+        "open311_client": open311_client,
+    }
+
+
+def submit(
+    *,
+    actor: Any = None,
+    submitted_at: datetime | None = None,
+    **submission: Any,
+) -> tuple[Complaint, str | None, bool]:
+    """Register a complaint at once (staff entry, the 12345 import; the public goes through the intake queue,
+    intake.py, which ends in `register_queued`). `submission`: the arguments of `check_submission`. Returns
+    (complaint, query code, created). A retry with the same idempotency key returns the first complaint
+    (created False, no query code: it was shown the first time)."""
+    fields = check_submission(**submission)
+    idempotency_key = fields["idempotency_key"]
     if idempotency_key:
         existing = Complaint.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing, None, False
     submitted_at = submitted_at or timezone.now()
-    office = receiving_office(subject_unit)
-    code = "".join(secrets.choice(QUERY_CODE_ALPHABET) for _i in range(QUERY_CODE_LENGTH))
+    office = receiving_office(fields["subject_unit"])
+    code = new_query_code()
     for _attempt in range(5):
-        tracking_no = _new_tracking_no(submitted_at)
+        tracking_no = new_tracking_no(submitted_at)
         try:
             with transaction.atomic():
                 complaint = _create(
                     tracking_no=tracking_no,
                     code=code,
                     office=office,
-                    channel=channel,
-                    category=category,
-                    subject_unit=subject_unit,
-                    subject_person=subject_person,
-                    subject_person_text=subject_person_text.strip(),
-                    content=content.strip(),
-                    anonymous=anonymous,
-                    identity={
-                        "name": "" if anonymous else name.strip(),
-                        "phone": phone.strip(),
-                        "id_number": "" if anonymous else id_number.strip(),
-                        "email": email.strip(),
-                        "ip": ip,
-                        "device": device[:300],
-                    },
-                    consent_publish=consent_publish,
-                    occurred_on=occurred_on,
-                    location=location.strip(),
-                    idempotency_key=idempotency_key or None,
                     actor=actor,
-                    open311_client=open311_client,
                     submitted_at=submitted_at,
+                    **fields,
                 )
             return complaint, code, True
         except IntegrityError:
@@ -189,6 +221,73 @@ def _create(*, tracking_no, code, office, identity, actor, submitted_at, **field
     if complaint.subject_person is not None:
         Recusal.objects.create(work_item=wi, person=complaint.subject_person)
     return complaint
+
+
+def register_queued(rows: list[Any], *, now: datetime | None = None) -> list[Complaint]:
+    """The bulk path of intake (the public queue's registration worker, intake.py): a complaint for each
+    acknowledged submission (`IntakeRequest`, its category, unit and office loaded), in the caller's transaction,
+    each exactly what `submit` makes of the same input at `now` — the work item with its deadline and stage from
+    the clock, the 'created' event, the audit row (the request's pseudonymous address), 回避 for the unit
+    complained about, the attachments already cleaned and stored — with one statement per table and the audit
+    chain appended once (workitem.create_many)."""
+    from xiaoneng.core import bulk
+
+    from . import attachments
+
+    if not rows:
+        return []
+    now = now or timezone.now()
+    items = workitem.create_many(
+        KIND.code,
+        [
+            {
+                "title": _title(r.category, r.subject_unit),
+                "owner_unit": r.office,
+                "started_at": r.submitted_at,
+                "limit": KIND.default_limit,
+                "ip": r.audit_ip,
+            }
+            for r in rows
+        ],
+        now=now,
+    )
+    complaints = []
+    for r, wi in zip(rows, items, strict=True):
+        identity = json.loads(r.identity) if r.identity else {}
+        c = Complaint(
+            work_item=wi,
+            tracking_no=r.tracking_no,
+            query_code_hash=r.query_code_hash,
+            channel=r.channel,
+            category_id=r.category_id,
+            subject_unit_id=r.subject_unit_id,
+            subject_person_text=r.subject_person_text,
+            content=r.content,
+            occurred_on=r.occurred_on,
+            location=r.location,
+            anonymous=r.anonymous,
+            consent_publish=r.consent_publish,
+            idempotency_key=r.idempotency_key,
+            open311_client_id=r.open311_client_id,
+            submitted_at=r.submitted_at,
+            **{f"identity_{k}": identity.get(k, "") for k in IDENTITY_FIELDS},
+        )
+        c.set_indexes()
+        complaints.append(c)
+    bulk.insert(Complaint, complaints)
+    # 回避: the unit complained about never sees it as staff (the public names no official, only a description).
+    bulk.insert(Recusal, [{"work_item_id": c.pk, "unit_id": c.subject_unit_id} for c in complaints])
+    files = [
+        a for r, c in zip(rows, complaints, strict=True) for a in attachments.rows_for(c.pk, r.attachments)
+    ]
+    if files:
+        from .models import Attachment
+
+        bulk.insert(Attachment, files)
+    return complaints
+
+
+IDENTITY_FIELDS = ("name", "phone", "id_number", "email", "ip", "device")
 
 
 # --- Handling (受理 → 办结): one function per action; each goes through `act`, which wraps workitem.perform ------

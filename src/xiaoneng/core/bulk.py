@@ -22,6 +22,8 @@ from typing import Any, TypeVar
 
 from django.db import IntegrityError, connection, models, transaction
 
+from .fields import EncryptedTextField
+
 M = TypeVar("M", bound=models.Model)
 
 
@@ -75,6 +77,8 @@ def _to_json(field: models.Field, *, add: bool, dicts: bool, now: dt.datetime) -
             return v.isoformat() if v is not None else None
 
         return iso
+    if isinstance(field, EncryptedTextField):  # a text field that encrypts on the way in: never the plaintext
+        return lambda row: field.get_db_prep_save(value(row), connection)
     if isinstance(field, models.CharField | models.TextField | models.IntegerField | models.BooleanField):
         return value  # str, int, bool or None, as JSON has them
     if field.is_relation:
@@ -109,7 +113,10 @@ def insert(model: type[M], rows: Sequence[Row], *, skip_existing: tuple[str, ...
                 r[meta.pk.attname] = o.pk  # type: ignore[index]
                 out.append(r)
         return out
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    # The key is the database's to number unless the rows carry it (a one-to-one key such as a kind's row
+    # beside its work item).
+    numbered = isinstance(meta.pk, models.AutoField | models.BigAutoField | models.SmallAutoField)
+    fields = [f for f in meta.concrete_fields if not (f.primary_key and numbered)]
     quote = connection.ops.quote_name
     key_columns = [meta.get_field(name).column for name in skip_existing]
     returning = [meta.pk.column, *key_columns]

@@ -250,6 +250,8 @@ SCHEDULE = {
     "sweep_deadlines": ("xiaoneng.core.tasks.sweep_deadlines", 60),
     "supervision_missed": ("xiaoneng.supervision.tasks.check_signing_and_reports", 300),
     "eservice_sweep": ("xiaoneng.eservice.tasks.sweep_cases", 60),
+    # The public intake queue: whatever the per-submission task left waiting, and failed rows once more.
+    "complaints_intake": ("xiaoneng.complaints.tasks.register_intake_catch_up", 30),
 }
 
 LOGGING = {

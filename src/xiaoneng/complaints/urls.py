@@ -7,6 +7,7 @@ urlpatterns = [
     path("new/", views.entry, name="complaint_new"),
     path("new/people/", views.person_options, name="complaint_person_options"),
     path("export.xlsx", views.export, name="complaints_export"),
+    path("stats/", views.stats, name="complaint_stats"),
     path("import/", views.import_batch, name="complaints_import"),
     path("import/template.xlsx", views.import_template, name="complaints_import_template"),
     path("attachments/<int:pk>/", views.attachment, name="complaint_attachment"),

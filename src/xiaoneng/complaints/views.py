@@ -97,6 +97,7 @@ def ledger(request):
             if request.user.role not in (Role.LIAISON, Role.UNIT_LEADER)
             else [],
             "can_enter": request.user.role == Role.SUPERVISOR,
+            "can_stats": request.user.role in STATS_ROLES,
         },
     )
 
@@ -329,3 +330,61 @@ def import_batch(request):
 @role_required(Role.SUPERVISOR)
 def import_template(request):
     return xlsx_response(import_io.template(), "12345转办导入模板.xlsx")
+
+
+STATS_ROLES = (Role.SUPERVISOR, Role.DISCIPLINE, Role.LEADER)
+
+
+@role_required(*STATS_ROLES)
+def stats(request):
+    """效能投诉统计: volume and rates by unit, category, channel and month for a period (default: this year),
+    counted over the complaints in the user's scope; `?format=xlsx` downloads the same tables."""
+    from datetime import date as _date
+
+    from xiaoneng.core.exports import Column, ledger_xlsx
+
+    from . import stats as complaint_stats
+
+    start, end = complaint_stats.default_period()
+    try:
+        start = _date.fromisoformat(request.GET.get("start", "")[:10]) if request.GET.get("start") else start
+        end = _date.fromisoformat(request.GET.get("end", "")[:10]) if request.GET.get("end") else end
+    except ValueError:
+        messages.error(request, _("日期格式不正确"))
+    if end < start:
+        start, end = end, start
+    tables = complaint_stats.statistics(request.user, start, end)
+    titles = {d: label for d, (_key, label) in complaint_stats.DIMENSIONS.items()}
+    if request.GET.get("format") == "xlsx":
+        rows = []
+        for d, table in tables.items():
+            rows.extend((str(titles[d]), r) for r in table)
+
+        def pct(attr):
+            return lambda x: "" if getattr(x[1], attr) is None else getattr(x[1], attr)
+
+        columns = [
+            Column(_("统计维度"), lambda x: x[0], 10),
+            Column(_("名称"), lambda x: x[1].label, 24),
+            Column(_("投诉量"), lambda x: x[1].volume, 10),
+            Column(_("受理率(%)"), pct("acceptance_rate"), 10),
+            Column(_("按时答复率(%)"), pct("on_time_rate"), 12),
+            Column(_("属实率(%)"), pct("true_rate"), 10),
+            Column(_("满意率(%)"), pct("satisfaction_rate"), 10),
+        ]
+        data = ledger_xlsx(
+            title=_("效能投诉统计"),
+            subtitle=f"{start.isoformat()} — {end.isoformat()}",
+            columns=columns,
+            rows=rows,
+        )
+        return xlsx_response(data, "效能投诉统计.xlsx")
+    return render(
+        request,
+        "complaints/stats.html",
+        {
+            "start": start,
+            "end": end,
+            "sections": [(titles[d], table) for d, table in tables.items()],
+        },
+    )

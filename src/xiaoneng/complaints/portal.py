@@ -54,6 +54,7 @@ PUBLIC_STATUS = {
     "not_accepted": gettext_lazy("不予受理"),
     "investigating": gettext_lazy("办理中"),
     "assigned": gettext_lazy("办理中"),
+    "unit_review": gettext_lazy("办理中"),
     "replied": gettext_lazy("办理中"),
     "answered": gettext_lazy("已答复"),
     "closed": gettext_lazy("已办结"),

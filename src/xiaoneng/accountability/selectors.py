@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from xiaoneng.core import scope
 from xiaoneng.org.models import Person, Unit, User
@@ -240,13 +241,15 @@ class Statistics:
     @property
     def sentence(self) -> str:
         """ "39 people: 9 dismissed, 3 transferred, …" — the way the seeds' speech reports it, heaviest first."""
-        parts = "、".join(f"{s.name}{n}人" for s, n in self.by_sanction if n)
+        parts = pgettext("list separator", "、").join(
+            _("%(sanction)s%(n)d人") % {"sanction": s.name, "n": n} for s, n in self.by_sanction if n
+        )
         text = _("共处理相关责任人%(n)d人") % {"n": self.people}
         if parts:
             text += _("，其中%(parts)s") % {"parts": parts}
         if self.units:
             text += _("；问责单位%(n)d个") % {"n": self.units}
-        return text + "。"
+        return text + pgettext("sentence end", "。")
 
 
 def period(params) -> tuple[date, date]:

@@ -409,8 +409,10 @@ def _timeline_note(transition: str, data: dict[str, Any], note: str) -> str:
     if transition in ("approve", "return_proposal", "appeal") and isinstance(d, Determination):
         extra = note or str(data.get("reason", "") or "").strip()
         return f"{d.subject}：{d.sanction.name}" + (f"（{extra}）" if extra else "")
-    if transition == "decide_appeal" and data.get("outcome") in AppealOutcome.values:
-        return f"{AppealOutcome(data['outcome']).label} {str(data.get('decision', '') or '').strip()}".strip()
+    if transition == "decide_appeal":
+        return str(
+            data.get("decision", "") or ""
+        ).strip()  # the outcome itself is on the appeal, in every language
     if transition == "publish":
         return str(data.get("public_summary", "") or "").strip()
     return note
@@ -767,7 +769,9 @@ def rectify(finding: Finding, actor: Any, *, limit_text: str = "10wd") -> Any:
 
     _in_scope(Finding, actor, finding)
     finding = (
-        Finding.objects.select_for_update().select_related("plan", "unit", "behaviour").get(pk=finding.pk)
+        Finding.objects.select_for_update(of=("self",))
+        .select_related("plan", "unit", "behaviour")
+        .get(pk=finding.pk)
     )
     if finding.plan.hidden:
         raise _refused(

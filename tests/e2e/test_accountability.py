@@ -131,3 +131,25 @@ def test_inspection_finding_case_determination_appeal(page, demo_city, tmp_path)
     assert page.locator("nav >> text=问责").count() == 0
     assert page.goto(page.base + f"/accountability/{case.pk}/").status == 403
     assert page.goto(page.base + f"/api/accountability/cases/{case.pk}/").status == 404
+
+
+def test_a_finding_typed_offline_is_sent_when_the_phone_is_back_online(page, demo_city):
+    from xiaoneng.accountability.models import Finding, InspectionPlan
+
+    plan = InspectionPlan.objects.get(mode="undercover")  # the demo's visit under way, discipline on its team
+    zwfw = Unit.objects.get(code="990100-ZWFW")
+    before = Finding.objects.filter(plan=plan).count()
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, "discipline", demo.DEMO_PASSWORD)
+    page.goto(page.base + f"/accountability/inspections/{plan.pk}/findings/new/")
+    page.select_option("#id_unit", str(zwfw.pk))
+    page.fill("#id_place", "市政务服务中心二楼")
+    page.fill("#id_description", "二楼窗口无人值守，电话无人接听。")
+    page.context.set_offline(True)
+    page.click("[data-testid=submit-finding]")
+    page.wait_for_selector("[data-testid=offline-note]", state="visible")
+    assert Finding.objects.filter(plan=plan).count() == before  # kept on the phone, nothing sent
+    with page.expect_response(lambda r: "findings/new" in r.url and r.request.method == "POST"):
+        page.context.set_offline(False)
+    page.wait_for_selector("[data-testid=offline-note]", state="hidden")
+    assert Finding.objects.filter(plan=plan, description="二楼窗口无人值守，电话无人接听。").count() == 1

@@ -602,3 +602,28 @@ def test_add_months_keeps_the_day_or_falls_to_the_months_last():
     assert services.add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert services.add_months(date(2026, 8, 15), 6) == date(2027, 2, 15)
     assert services.add_months(date(2024, 2, 29), 12) == date(2025, 2, 28)
+
+
+@pytest.mark.django_db
+def test_a_red_card_on_the_record_is_enough_even_after_the_item_moved_on(world, staff, media):
+    from xiaoneng.core.models import CardRecord
+    from xiaoneng.supervision import services as supervision
+
+    item = supervision.issue(
+        actor=staff, title="整改窗口排队", source="meeting", lead_unit=world.ua, limit="5wd"
+    )
+    wi = item.work_item
+    CardRecord.objects.create(
+        work_item=wi,
+        unit=world.ua,
+        region_path=wi.region_path,
+        kind=wi.kind,
+        stage="red",
+        at=timezone.now(),
+        year=2026,
+    )
+    subject = [services.SubjectInput(unit=world.ua, person=world.pa, behaviour=B("supervised_overdue"))]
+    case = services.open_case(
+        actor=staff, source="red_card", source_item=wi, summary="红牌", subjects=subject
+    )
+    assert case.source_item == wi and wi.stage != "red"

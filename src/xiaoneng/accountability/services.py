@@ -130,7 +130,9 @@ def _check_source(actor, source, *, complaint, finding, source_item, source_note
             )
     elif source in (Source.RED_CARD, Source.OVERDUE):
         _in_scope(WorkItem, actor, source_item)
-        if source == Source.RED_CARD and source_item.stage != Stage.RED:
+        # A red card on the unit's record (the sweep writes it), or the red stage the sweep is about to record.
+        red = source_item.stage == Stage.RED or source_item.cards.filter(stage=Stage.RED).exists()
+        if source == Source.RED_CARD and not red:
             raise _refused(_("该事项没有红牌 (the item holds no red card)"), status=409, code="no_red_card")
         if source == Source.OVERDUE and (
             source_item.kind != "supervision" or source_item.stage not in (Stage.YELLOW, Stage.RED)

@@ -295,9 +295,9 @@ def document(request, pk, doc, fmt):
     c = _case(request, pk)
     if fmt not in ("docx", "pdf"):
         raise Http404
-    dets = selectors.determinations(request.user, c).filter(notice_id=doc).first()
+    determination = selectors.determinations(request.user, c).filter(notice_id=doc).first()
     appeal = scope.restrict(Appeal, request.user).filter(case=c, decision_notice_id=doc).first()
-    issued = dets.notice if dets else appeal.decision_notice if appeal else None
+    issued = determination.notice if determination else appeal.decision_notice if appeal else None
     if issued is None:
         raise Http404
     viewed(request, "document", c, document=issued.number)

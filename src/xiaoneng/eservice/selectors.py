@@ -144,3 +144,52 @@ def case_alerts(user, params) -> scope.ScopedQuerySet:
     if end:
         qs = qs.filter(raised_at__lt=end)
     return qs.order_by("-pk")
+
+
+def home_cards(user) -> list[dict]:
+    """What waits for this user in 政务服务电子监察: explanations to review (supervisors); alerts to explain and
+    差评 to rectify (a department)."""
+    from django.db.models import Count, Q
+    from django.utils.translation import gettext_lazy as _
+
+    from xiaoneng.org.roles import Role
+
+    from .models import CaseAlert
+
+    if user.role == Role.SUPERVISOR:
+        n = scope.restrict(CaseAlert, user).filter(work_item__state__in=["explained", "revisited"]).count()
+        return [
+            {
+                "label": _("待审核监察告警"),
+                "value": n,
+                "url": "eservice_alerts",
+                "query": "state=open",
+                "tone": "primary",
+            }
+        ]
+    if user.role in (Role.LIAISON, Role.UNIT_LEADER):
+        agg = (
+            scope.restrict(CaseAlert, user)
+            .filter(department_id=user.unit_id)
+            .aggregate(
+                explain=Count("pk", filter=Q(work_item__state="awaiting")),
+                rectify=Count("pk", filter=Q(work_item__state="pending")),
+            )
+        )
+        return [
+            {
+                "label": _("待说明监察告警"),
+                "value": agg["explain"],
+                "url": "eservice_alerts",
+                "query": "state=awaiting",
+                "tone": "warning",
+            },
+            {
+                "label": _("待整改差评"),
+                "value": agg["rectify"],
+                "url": "eservice_alerts",
+                "query": "state=pending",
+                "tone": "warning",
+            },
+        ]
+    return []

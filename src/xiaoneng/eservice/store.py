@@ -156,10 +156,14 @@ def copy_insert(model: type[models.Model], rows: Sequence[Any], *, with_ids: boo
     if not rows:
         return
     if not postgres():
-        if not isinstance(rows[0], model):  # plain row objects: build the instances Django needs
-            names = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
-            rows = [model(**{n: getattr(r, n) for n in names}) for r in rows]
-        model._default_manager.bulk_create(rows)
+        if isinstance(rows[0], model):
+            model._default_manager.bulk_create(rows)
+            return
+        # Plain row objects: build the instances Django needs, and hand their primary keys back.
+        names = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+        objs = model._default_manager.bulk_create([model(**{n: getattr(r, n) for n in names}) for r in rows])
+        for row, obj in zip(rows, objs, strict=True):
+            row.pk = obj.pk
         return
     meta = model._meta
     quote = connection.ops.quote_name
@@ -184,6 +188,9 @@ def copy_update(model: type[models.Model], rows: Sequence[Any], fields: Sequence
     if not rows:
         return
     if not postgres():
+        if not isinstance(rows[0], model):
+            attnames = [model._meta.get_field(n).attname for n in fields]
+            rows = [model(pk=r.pk, **{a: getattr(r, a) for a in attnames}) for r in rows]
         model._default_manager.bulk_update(rows, fields, batch_size=500)
         return
     meta = model._meta

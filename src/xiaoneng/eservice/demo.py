@@ -1,0 +1,245 @@
+"""政务服务电子监察's share of the demo city: the catalog of the city's and the districts' service matters, the
+windows of the service centres, the city's approval platform as a source system, and cases fed through the real
+intake — a few hundred from the last weeks at once (so the pages have something in every state), and a year of
+them (XIAONENG_DEMO_ESERVICE_CASES, default 200,000) loaded by the background worker afterwards, like
+supervision's routine year, so `make run` starts at once."""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from xiaoneng.org.models import Person, Region, Unit, User
+from xiaoneng.org.roles import Role
+
+from . import alerts, catalog, ingest, simulate, sources, sweep
+from .models import CaseAlert, SourceSystem, Window
+
+log = logging.getLogger(__name__)
+
+# (department key, name, type, statutory, promised, fee, required steps)
+CITY_MATTERS = [
+    ("XSP", "企业设立登记", "licence", "15个工作日", "即办", 0, ""),
+    ("XSP", "建设工程规划许可证核发", "licence", "20个工作日", "10个工作日", 0, "handling,review,decision"),
+    ("XSP", "投资项目备案", "confirmation", "10个工作日", "3个工作日", 0, "handling,decision"),
+    ("SCJ", "食品经营许可证核发", "licence", "20个工作日", "5个工作日", 0, "handling,review,decision"),
+    ("SCJ", "个体工商户设立登记", "licence", "15个工作日", "即办", 0, ""),
+    ("GAJ", "居民户口迁移审批", "licence", "20个工作日", "5个工作日", 0, "handling,decision"),
+    ("GAJ", "居民身份证补领", "public_service", "60日", "即办", 20, ""),
+    ("RSJ", "社会保障卡补换", "public_service", "10个工作日", "即办", 0, ""),
+    ("RSJ", "就业创业证申领", "public_service", "10个工作日", "即办", 0, ""),
+    ("ZJJ", "建筑工程施工许可证核发", "licence", "15个工作日", "5个工作日", 0, "handling,review,decision"),
+    ("ZJJ", "商品房预售许可", "licence", "10个工作日", "7个工作日", 0, "handling,review,decision"),
+    ("ZRZY", "建设用地规划许可证核发", "licence", "20个工作日", "10个工作日", 0, "handling,review,decision"),
+    ("ZRZY", "不动产登记", "confirmation", "30个工作日", "5个工作日", 80, "handling,decision"),
+    ("MZJ", "婚姻登记", "confirmation", "即办", "即办", 9, ""),
+    ("WJW", "医疗机构执业登记", "licence", "45日", "10个工作日", 0, "handling,review,decision"),
+    ("JTJ", "道路运输经营许可", "licence", "20个工作日", "10个工作日", 0, "handling,review,decision"),
+    ("SWJ", "对外贸易经营者备案登记", "confirmation", "5个工作日", "即办", 0, ""),
+    ("KJJ", "科技型中小企业评价入库", "public_service", "10个工作日", "5个工作日", 0, "review,decision"),
+    ("KJJ", "高新技术企业认定推荐", "other_power", "20个工作日", "15个工作日", 0, "handling,review,decision"),
+]
+COUNTY_MATTERS = [
+    ("SCJ", "个体工商户设立登记", "licence", "15个工作日", "即办", 0, ""),
+    ("SCJ", "食品经营许可证核发", "licence", "20个工作日", "5个工作日", 0, "handling,review,decision"),
+    ("ZJJ", "建筑工程施工许可证核发", "licence", "15个工作日", "7个工作日", 0, "handling,review,decision"),
+    ("ZWFW", "居住证办理", "public_service", "15日", "即办", 0, ""),
+]
+SOURCE = "青江市一体化政务服务平台"
+RECENT_CASES = 160
+RECENT_DAYS = 30
+
+
+def _windows(centre: Unit, n: int) -> list[str]:
+    codes = []
+    for k in range(1, n + 1):
+        code = f"{centre.code}-W{k:02d}"
+        Window.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": f"{centre.short_name or centre.name}综合受理{k}号窗口",
+                "unit": centre,
+                "region_path": centre.region.path,
+            },
+        )
+        codes.append(code)
+    return codes
+
+
+def build_catalog() -> list[simulate.MatterSpec]:
+    """The demo city's catalog and windows (idempotent); returns what the simulator needs."""
+    specs = []
+    units = {u.code: u for u in Unit.objects.select_related("region")}
+    city = Region.objects.get(code="990100")
+    places = [(city, "990100", CITY_MATTERS)] + [
+        (r, r.code, COUNTY_MATTERS) for r in Region.objects.filter(parent=city).order_by("code")
+    ]
+    for region, prefix, templates in places:
+        centre = units.get(f"{prefix}-ZWFW")
+        windows = tuple(_windows(centre, 6 if prefix == "990100" else 3)) if centre else ()
+        for n, (key, name, mtype, statutory, promised, fee, steps) in enumerate(templates, start=1):
+            department = units.get(f"{prefix}-{key}")
+            if department is None:
+                continue
+            code = f"{prefix}-{key}-{n:03d}"
+            matter, _created = catalog.save(
+                None,
+                catalog.MatterInput(
+                    code=code,
+                    name=name,
+                    type=mtype,
+                    department=department,
+                    level=region.level,
+                    statutory_limit=statutory,
+                    promised_limit=promised,
+                    fee_standard=Decimal(fee),
+                    required_steps=steps,
+                ),
+                audit_row=False,
+            )
+            days = int(matter.promised_limit[:-2]) if matter.promised_limit.endswith("wd") else 5
+            specs.append(
+                simulate.MatterSpec(code, matter.instant, days, float(fee), tuple(matter.steps), windows)
+            )
+    return specs
+
+
+def feed(source, events: list[dict], *, batch: int = 2000) -> None:
+    """Events in time order, a day at a time through the intake (as the platform sends them), the case sweep
+    run at the end of each day."""
+    by_day: dict = {}
+    for e in events:
+        by_day.setdefault(e["at"][:10], []).append(e)
+    for day in sorted(by_day):
+        evs = by_day[day]
+        last = max(ingest.parse_time(e["at"]) for e in evs)
+        for k in range(0, len(evs), batch):
+            ingest.ingest(source, evs[k : k + batch], now=last)
+        sweep.sweep(now=last)
+
+
+def decide_old_alerts(rng: random.Random, before: datetime, *, new_accounts: bool = True) -> None:
+    """Departments explain most alerts raised before `before` and supervisors decide; 差评 are rectified,
+    revisited and closed. Recent ones are left waiting (what a supervisor finds on a Monday). Without
+    `new_accounts` only departments that have a liaison already answer."""
+    supervisor = User.objects.get(username="supervisor")
+    password = make_password(None)
+    for alert in CaseAlert.objects.filter(raised_at__lt=before).select_related("work_item", "department"):
+        item = alert.work_item
+        if item.closed_at is not None or rng.random() < 0.08:
+            continue  # a few are left for the deadline sweep: their cards stand
+        liaison = _liaison(alert.department, password, create=new_accounts)
+        if liaison is None:
+            continue
+        with transaction.atomic():
+            if alert.type == "bad_rating":
+                finding = "valid" if rng.random() < 0.8 else "invalid"
+                item = alerts.act_on_item(
+                    item,
+                    "rectify",
+                    liaison,
+                    data={"finding": finding, "text": "已核实，约谈窗口人员并整改。"},
+                )
+                item = alerts.act_on_item(
+                    item,
+                    "revisit",
+                    liaison,
+                    data={"result": str(rng.choice([3, 4, 4, 5])), "text": "电话回访，群众认可整改。"},
+                )
+                alerts.act_on_item(item, "close", supervisor)
+            else:
+                item = alerts.act_on_item(item, "explain", liaison, data={"text": rng.choice(EXPLANATIONS)})
+                if rng.random() < 0.6:
+                    alerts.act_on_item(item, "accept", supervisor)
+                else:
+                    alerts.act_on_item(item, "confirm", supervisor, data={"colour": alert.colour or "yellow"})
+
+
+EXPLANATIONS = [
+    "因系统升级，办结信息延迟录入，实际已按时办结。",
+    "申请人补充材料期间未及时登记补正，已规范流程。",
+    "经办人员休假未及时交接，已批评教育并落实AB岗。",
+    "收费系统重复计收，已退还申请人。",
+]
+
+
+def _liaison(unit: Unit, password_hash: str, *, create: bool = True) -> User | None:
+    user = User.objects.filter(unit=unit, role=Role.LIAISON, is_active=True).first()
+    if user is not None or not create:
+        return user
+    person = Person.objects.create(name=f"{unit.short_name or unit.name}联络员", unit=unit, position="联络员")
+    return User.objects.create(
+        username=f"es_{unit.code.lower().replace('-', '_')}",
+        password=password_hash,
+        role=Role.LIAISON,
+        unit=unit,
+        person=person,
+        first_name=person.name,
+        must_change_password=True,
+    )
+
+
+def seed(rng: random.Random, scale: int) -> None:
+    specs = build_catalog()
+    source, _key = sources.issue_key(SOURCE, Region.objects.get(code="990100"))
+    now = timezone.now()
+    start = now - timedelta(days=RECENT_DAYS)
+    events = simulate.stream(
+        simulate.cases(
+            random.Random(rng.randrange(1 << 30)),
+            specs,
+            start=start,
+            days=RECENT_DAYS,
+            count=RECENT_CASES * scale,
+            prefix="QJ",
+            until=now,
+            mistakes=0.03,
+        )
+    )
+    feed(source, events)
+    decide_old_alerts(random.Random(rng.randrange(1 << 30)), now - timedelta(days=7), new_accounts=False)
+    count = year_size()
+    if count > 0:
+        from .tasks import seed_service_year
+
+        seed_value = rng.randrange(1 << 30)
+        transaction.on_commit(lambda: seed_service_year.enqueue(cases=count, seed_value=seed_value))
+
+
+def year_size() -> int:
+    """How many cases the background year loads: XIAONENG_DEMO_ESERVICE_CASES (default 200,000) — none when the
+    demo runs without its routine year (the test settings turn DEMO_ROUTINE_ITEMS off)."""
+    import os
+
+    if not getattr(settings, "DEMO_ROUTINE_ITEMS", 0):
+        return 0
+    return int(os.environ.get("XIAONENG_DEMO_ESERVICE_CASES", "200000"))
+
+
+def load_service_year(cases: int, seed_value: int) -> int:
+    """A year of cases before the recent weeks, a month at a time (each day a few transactions), then the old
+    alerts decided. Returns the number of cases."""
+    rng = random.Random(seed_value)
+    specs = build_catalog()
+    source = SourceSystem.objects.get(name=SOURCE)
+    end = timezone.now() - timedelta(days=RECENT_DAYS)
+    first = end - timedelta(days=365)
+    per_month = max(cases // 12, 1)
+    for month in range(12):
+        start = first + timedelta(days=month * 365 / 12)
+        events = simulate.stream(
+            simulate.cases(
+                rng, specs, start=start, days=30, count=per_month, prefix=f"LS{month:02d}", until=end
+            )
+        )
+        feed(source, events)
+        log.info("demo: e-service year, month %d of 12 loaded", month + 1)
+    decide_old_alerts(rng, end)
+    return per_month * 12

@@ -1,0 +1,36 @@
+"""The demo city's e-supervision: a catalog, cases from the last weeks in every state, alerts waiting and
+decided — at once — and the year of cases the worker loads afterwards."""
+
+import pytest
+
+from xiaoneng.eservice import demo
+from xiaoneng.eservice.models import Case, CaseAlert, DataAnomaly, Matter, MonthlyStat
+from xiaoneng.org import demo as org_demo
+from xiaoneng.org.models import User
+
+
+@pytest.mark.django_db
+def test_the_demo_city_has_e_supervision_in_every_state(settings):
+    settings.DEMO_MODE = True
+    org_demo.seed()
+    assert Matter.objects.count() > 30 and Matter.objects.filter(instant=True).exists()
+    assert Case.objects.count() > 120
+    assert Case.objects.filter(completed_at__isnull=True).exists()
+    assert Case.objects.filter(completed_at__isnull=False).exists()
+    assert DataAnomaly.objects.exists() and CaseAlert.objects.exists()
+    assert MonthlyStat.objects.exists()
+    supervisor = User.objects.get(username="supervisor")
+    from django.test import Client
+
+    c = Client()
+    c.force_login(supervisor)
+    assert c.get("/eservice/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_background_year_loads_through_the_intake(settings):
+    settings.DEMO_MODE = True
+    org_demo.seed()
+    before = Case.objects.count()
+    assert demo.load_service_year(240, 3) == 240
+    assert Case.objects.count() >= before + 200

@@ -4,7 +4,7 @@ per model inside county A and one outside."""
 
 from __future__ import annotations
 
-from xiaoneng.eservice.models import Case, CaseAlert, DataAnomaly, Matter
+from xiaoneng.eservice.models import Case, CaseAlert, DataAnomaly, Matter, Project
 from xiaoneng.org.roles import Role
 
 UNIT_AND_REGIONAL = {
@@ -20,6 +20,7 @@ MODEL_FOR_VIEW = {
     "eservice_matter": Matter,
     "eservice_case": Case,
     "eservice_alert": CaseAlert,
+    "eservice_project": Project,
 }
 
 OUT_MARKERS = {
@@ -27,6 +28,7 @@ OUT_MARKERS = {
     Case: "XS-CASE-0001",
     DataAnomaly: "XS-ANOMALY-0001",
     CaseAlert: "XS-ALERT-0001",
+    Project: "XS-PROJECT-0001",
 }
 
 REACHES = {
@@ -36,6 +38,7 @@ REACHES = {
     "eservice_case": UNIT_AND_REGIONAL,
     "eservice-anomaly-detail": UNIT_AND_REGIONAL,
     "eservice_alert": UNIT_AND_REGIONAL,
+    "eservice_project": UNIT_AND_REGIONAL,
 }
 
 
@@ -49,9 +52,9 @@ def objects(world) -> dict:
     east, _k = sources.issue_key("审批系统甲", world.a)
     west, _k = sources.issue_key("审批系统乙", world.b)
     at = "2026-03-02T09:00:00+08:00"
-    for source, code, case_no in (
-        (east, "DH-XK-001", "DH-CASE-0001"),
-        (west, "XS-XK-001", OUT_MARKERS[Case]),
+    for source, code, case_no, project in (
+        (east, "DH-XK-001", "DH-CASE-0001", "DH-PROJECT-0001"),
+        (west, "XS-XK-001", OUT_MARKERS[Case], OUT_MARKERS[Project]),
     ):
         ingest.ingest(
             source,
@@ -62,6 +65,9 @@ def objects(world) -> dict:
                     "type": "application",
                     "at": at,
                     "matter": code,
+                    "project": project,
+                    "project_name": project,
+                    "stage": "construction",
                 },
                 # an acceptance before the application: a data anomaly on the case
                 {
@@ -81,4 +87,11 @@ def objects(world) -> dict:
 
     made = tuple(alerts.raise_alert(c, "fee", c.department, timezone.now()) for c in cases)
     CaseAlert.objects.filter(pk=made[1].pk).update(detail=OUT_MARKERS[CaseAlert])
-    return {Matter: (inside, outside), Case: cases, DataAnomaly: anomalies, CaseAlert: made}
+    projects = (Project.objects.get(code="DH-PROJECT-0001"), Project.objects.get(code=OUT_MARKERS[Project]))
+    return {
+        Matter: (inside, outside),
+        Case: cases,
+        DataAnomaly: anomalies,
+        CaseAlert: made,
+        Project: projects,
+    }

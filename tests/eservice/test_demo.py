@@ -34,3 +34,17 @@ def test_the_background_year_loads_through_the_intake(settings):
     before = Case.objects.count()
     assert demo.load_service_year(240, 3) == 240
     assert Case.objects.count() >= before + 200
+
+
+@pytest.mark.django_db
+def test_the_demo_has_parallel_approval_projects(settings):
+    from xiaoneng.eservice import projects
+    from xiaoneng.eservice.models import Project
+
+    settings.DEMO_MODE = True
+    org_demo.seed()
+    project = Project.objects.get(code="QJ-2026-XM-0012")
+    stages = projects.stages(project)
+    assert [s.stage.kind for s in stages] == ["land_planning", "construction_permit", "construction"]
+    assert stages[0].completed_at is not None
+    assert stages[1].lagging.case.matter.code == "990100-ZRZY-012"

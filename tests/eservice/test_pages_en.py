@@ -9,7 +9,7 @@ import time_machine
 from tests.conftest import at
 from tests.test_i18n import assert_no_chinese_chrome, data_values, english, page
 from xiaoneng.eservice import ingest, sweep
-from xiaoneng.eservice.models import Case, CaseAlert, DataAnomaly, Matter, SourceSystem
+from xiaoneng.eservice.models import Case, CaseAlert, DataAnomaly, Matter, Project, SourceSystem
 
 
 @pytest.mark.django_db
@@ -23,7 +23,14 @@ def test_the_pages_in_english(world, matters, source, feed, monkeypatch):
             feed.ev("C1", "supplement_return", "2026-03-04 10:00"),
             feed.ev("C1", "completion", "2026-03-04 11:00"),
             feed.ev("C1", "rating", "2026-03-04 12:00", rating=1),
-            feed.app("C2", "DH-XK-001", "2026-03-02 09:00"),
+            feed.app(
+                "C2",
+                "DH-XK-001",
+                "2026-03-02 09:00",
+                project="P-1",
+                project_name="科创园",
+                stage="construction",
+            ),
             feed.ev("C2", "acceptance", "2026-03-02 10:00"),
         ],
         now=at("2026-03-05 12:00"),
@@ -34,6 +41,7 @@ def test_the_pages_in_english(world, matters, source, feed, monkeypatch):
     extra += list(CaseAlert.objects.values_list("detail", flat=True))
     extra += list(DataAnomaly.objects.values_list("detail", flat=True))
     extra += list(SourceSystem.objects.values_list("name", flat=True))
+    extra += list(Project.objects.values_list("name", flat=True))
     import tests.test_i18n as i18n
 
     monkeypatch.setattr(i18n, "data_values", lambda: data_values() + extra)
@@ -53,6 +61,8 @@ def test_the_pages_in_english(world, matters, source, feed, monkeypatch):
         "/eservice/matters/import/",
         f"/eservice/matters/{Matter.objects.first().pk}/",
         "/eservice/intake/",
+        "/eservice/projects/",
+        f"/eservice/projects/{Project.objects.get().pk}/",
     ]
     for url in urls:
         resp = client.get(url)

@@ -204,6 +204,7 @@ def seed(rng: random.Random, scale: int) -> None:
         )
     )
     feed(source, events)
+    parallel_projects(source, now)
     decide_old_alerts(random.Random(rng.randrange(1 << 30)), now - timedelta(days=7), new_accounts=False)
     count = year_size()
     if count > 0:
@@ -211,6 +212,92 @@ def seed(rng: random.Random, scale: int) -> None:
 
         seed_value = rng.randrange(1 << 30)
         transaction.on_commit(lambda: seed_service_year.enqueue(cases=count, seed_value=seed_value))
+
+
+# (project, name, [(stage, [(matter code, days ago applied, accepted after h, completed after d or None)])])
+PROJECTS = [
+    (
+        "QJ-2026-XM-0012",
+        "青江科创园一期工程",
+        [
+            ("land_planning", [("990100-XSP-003", 40, 2, 3), ("990100-ZRZY-012", 40, 4, 9)]),
+            (
+                "construction_permit",
+                [
+                    ("990100-XSP-002", 25, 1, 6),
+                    ("990100-ZRZY-012", 25, 3, None),
+                    ("990100-WJW-015", 24, 2, 8),
+                ],
+            ),
+            ("construction", [("990100-ZJJ-010", 6, 1, None)]),
+        ],
+    ),
+    (
+        "QJ-2026-XM-0031",
+        "东湖区学校改扩建项目",
+        [
+            ("land_planning", [("990100-XSP-003", 12, 3, 2), ("990100-ZRZY-012", 12, 30, None)]),
+        ],
+    ),
+]
+
+
+def parallel_projects(source, now: datetime) -> None:
+    """A few construction projects through their stages, one branch lagging in each (并联审批)."""
+    events: list[dict] = []
+    for code, name, stages in PROJECTS:
+        for stage, branches in stages:
+            for k, (matter, ago, accept_h, done_d) in enumerate(branches):
+                case_no = f"{code}-{stage}-{k + 1}"
+                applied = (now - timedelta(days=ago)).replace(hour=9, minute=30, second=0, microsecond=0)
+                events.append(
+                    {
+                        "event_id": f"{case_no}-A",
+                        "case_no": case_no,
+                        "type": "application",
+                        "at": applied.isoformat(),
+                        "matter": matter,
+                        "project": code,
+                        "project_name": name,
+                        "stage": stage,
+                    }
+                )
+                accepted = applied + timedelta(hours=accept_h)
+                if accepted > now:
+                    continue
+                events.append(
+                    {
+                        "event_id": f"{case_no}-B",
+                        "case_no": case_no,
+                        "type": "acceptance",
+                        "at": accepted.isoformat(),
+                    }
+                )
+                if done_d is None:
+                    continue
+                done = accepted + timedelta(days=done_d)
+                if done > now:
+                    continue
+                for n, step in enumerate(("handling", "review", "decision")):
+                    at = accepted + timedelta(hours=2 + n)
+                    events.append(
+                        {
+                            "event_id": f"{case_no}-S{n}",
+                            "case_no": case_no,
+                            "type": step,
+                            "at": at.isoformat(),
+                        }
+                    )
+                events.append(
+                    {
+                        "event_id": f"{case_no}-C",
+                        "case_no": case_no,
+                        "type": "completion",
+                        "at": done.isoformat(),
+                    }
+                )
+    ingest.ingest(source, events, now=now)
+    sweep.sweep(now=now)
 
 
 def year_size() -> int:

@@ -198,6 +198,21 @@ def read_event(position: int, raw: Any, now: datetime, latest: datetime | None =
         window = _text(raw, "window", required=False)
         if window:
             data["window"] = window
+        project = _text(raw, "project", required=False)
+        if project:  # a branch of a parallel-approval project (并联审批)
+            from .models import ProjectStageKind
+
+            stage = _text(raw, "stage", size=20)
+            if stage not in ProjectStageKind.values:
+                raise Refused(
+                    AnomalyCode.MALFORMED,
+                    _("未知的并联审批阶段 %(s)s (unknown stage; use %(all)s)")
+                    % {"s": stage, "all": ", ".join(ProjectStageKind.values)},
+                )
+            data["project"], data["stage"] = project, stage
+            name = _text(raw, "project_name", required=False, size=200)
+            if name:
+                data["project_name"] = name
     elif kind == EventType.FEE:
         try:
             amount = Decimal(str(raw.get("amount", ""))).quantize(Decimal("0.01"))
@@ -515,6 +530,7 @@ def _ingest(
     new_windows: dict[str, Window] = {}
     orphans: dict[str, list[_Problem]] = defaultdict(list)  # events before their case's application
     new_window_of: dict[int, Window] = {}  # new cases at windows first seen in this batch
+    branches: list[tuple[CaseRow, dict]] = []  # new cases that are branches of a parallel-approval project
     for case_no in case_nos:
         evs = sorted(by_case[case_no], key=lambda e: (e.at, RANK[e.type], e.position))
         case = cases.get(case_no)
@@ -596,6 +612,8 @@ def _ingest(
                 life = Life(case, matter, new=True)
                 lives.append(life)
                 living.add(id(life))
+                if "project" in e.data:
+                    branches.append((case, e.data))
                 counts.add(e.at, case, "applied")
                 accepted_events.append((e, case))
                 continue
@@ -664,6 +682,10 @@ def _ingest(
             lf.case.window_id = new_window_of[id(lf.case)].pk
     store.copy_insert(Case, [lf.case for lf in lives if lf.new], with_ids=True)
     store.copy_update(Case, [lf.case for lf in lives if not lf.new], CASE_FIELDS)
+    if branches:
+        from . import projects
+
+        projects.link(source, branches, now)
     store.copy_insert(
         CaseEvent,
         [

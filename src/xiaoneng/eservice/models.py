@@ -531,3 +531,64 @@ class CaseAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.case_id}"
+
+
+class ProjectStageKind(models.TextChoices):
+    """The four stages of the construction approval reform (工程建设项目审批制度改革, 国办发〔2019〕11号)."""
+
+    LAND_PLANNING = "land_planning", _("立项用地规划许可")
+    CONSTRUCTION_PERMIT = "construction_permit", _("工程建设许可")
+    CONSTRUCTION = "construction", _("施工许可")
+    ACCEPTANCE = "acceptance", _("竣工验收")
+
+
+class Project(models.Model):
+    """并联审批项目: one investment or construction project whose stages run several departments' matters at
+    once. Created from the first application that names it (the approval platform knows the project)."""
+
+    source = models.ForeignKey(SourceSystem, models.PROTECT, related_name="+", db_index=False)
+    code = models.CharField(_("项目代码"), max_length=64)
+    name = models.CharField(_("项目名称"), max_length=200)
+    region_path = models.CharField(max_length=200, db_index=True)
+    created_at = models.DateTimeField(_("登记时间"))
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("并联审批项目")
+        verbose_name_plural = _("并联审批项目")
+        constraints = [models.UniqueConstraint(fields=["source", "code"], name="project_once_per_source")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProjectStage(models.Model):
+    """One stage of a project: its branches (one case per department's matter) run at once; the stage has its
+    own total limit (preset: 45 working days, 行政许可法 art. 42 for joint handling), counted from its first
+    acceptance."""
+
+    project = models.ForeignKey(Project, models.CASCADE, related_name="stages")
+    kind = models.CharField(_("阶段"), max_length=20, choices=ProjectStageKind.choices)
+    limit = models.CharField(_("阶段时限"), max_length=16)
+
+    class Meta:
+        ordering = ["project", "id"]
+        constraints = [models.UniqueConstraint(fields=["project", "kind"], name="stage_once_per_project")]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.get_kind_display()}"
+
+
+class Branch(models.Model):
+    """A branch of a stage: one department's case, with its own clock."""
+
+    stage = models.ForeignKey(ProjectStage, models.CASCADE, related_name="branches")
+    case = models.OneToOneField(Case, models.CASCADE, related_name="branch")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.stage} · {self.case_id}"

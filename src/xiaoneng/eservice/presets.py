@@ -34,6 +34,9 @@ DEFAULTS: dict[str, Any] = {
     },
     # Targets shown beside the actuals (the seeds: 按时办结率 100%, 现场办结率 ≥ 90%, 满意率 ≥ 95%).
     "targets": {"on_time": 1.0, "onsite": 0.9, "satisfaction": 0.95, "rectification": 1.0},
+    # A stage of a parallel-approval project (并联审批), counted from its first acceptance (行政许可法 art. 42:
+    # joint handling 45 days, +15 with approval).
+    "stage_limit": "45wd",
     # Events per API call or file.
     "max_batch": 5000,
 }

@@ -1,10 +1,13 @@
 """Scope rules of 政务服务电子监察 (see core/scope.py): regional staff see what belongs to departments in their
 region subtree; a department's liaison and head see their own department's; the 三员 and evaluators see none."""
 
+from django.db.models import Q
+
 from xiaoneng.core import scope
 from xiaoneng.org.roles import REGIONAL_ROLES, UNIT_ROLES
 
 from .models import (
+    Branch,
     Case,
     CaseAlert,
     DailyStat,
@@ -12,6 +15,7 @@ from .models import (
     IngestBatch,
     Matter,
     MonthlyStat,
+    Project,
     SourceSystem,
     Window,
 )
@@ -59,3 +63,20 @@ def case_alerts(user, qs):
     from xiaoneng.core.models import WorkItem
 
     return qs.filter(work_item__in=scope.restrict(WorkItem, user).values("pk"))
+
+
+@scope.rule(Project)
+def projects(user, qs):
+    """A parallel-approval project is seen by the regional staff of its region or of any of its branches'
+    departments, and by the liaisons and heads of those departments: every department of a project sees the
+    whole project (who is holding which stage back), though each case's own page stays within its scope."""
+    if user.role in REGIONAL_ROLES:
+        branches = Branch.objects.filter(case__region_path__startswith=user.jurisdiction_path)
+        return qs.filter(
+            Q(region_path__startswith=user.jurisdiction_path) | Q(pk__in=branches.values("stage__project_id"))
+        )
+    if user.role in UNIT_ROLES:
+        return qs.filter(
+            pk__in=Branch.objects.filter(case__department_id=user.unit_id).values("stage__project_id")
+        )
+    return qs.none()

@@ -25,3 +25,7 @@ urlpatterns += [
     path("metrics/", views.metrics, name="eservice_metrics"),
     path("metrics/export.xlsx", views.metrics_export, name="eservice_metrics_export"),
 ]
+urlpatterns += [
+    path("projects/", views.projects, name="eservice_projects"),
+    path("projects/<int:pk>/", views.project_detail, name="eservice_project"),
+]

@@ -32,6 +32,7 @@ from .models import (
     Matter,
     MatterType,
     Procedure,
+    Project,
     Rating,
     SourceSystem,
 )
@@ -473,4 +474,36 @@ def alert_detail(request, pk):
             ],
             "tab": "alerts",
         },
+    )
+
+
+# --- parallel approval -----------------------------------------------------------------------------------------
+
+
+@role_required(*ITEM_ROLES)
+def projects(request):
+    """并联审批项目: newest first, each with its stages' state and the lagging branch."""
+    from . import projects as parallel
+
+    rows = scope.restrict(Project, request.user).prefetch_related("stages")
+    q = (request.GET.get("q") or "").strip()
+    if q:
+        rows = rows.filter(name__icontains=q) | rows.filter(code__icontains=q)
+    page = Paginator(rows.order_by("-pk"), 20).get_page(request.GET.get("page"))
+    items = [{"project": p, "stages": parallel.stages(p)} for p in page]
+    return render(request, "eservice/projects.html", {"page": page, "items": items, "tab": "projects"})
+
+
+@role_required(*ITEM_ROLES)
+def project_detail(request, pk):
+    from . import projects as parallel
+
+    project = scope.access(Project, request.user, pk)
+    visible = set(
+        scope.restrict(Case, request.user).filter(branch__stage__project=project).values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "eservice/project.html",
+        {"project": project, "stages": parallel.stages(project), "visible": visible, "tab": "projects"},
     )

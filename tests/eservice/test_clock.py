@@ -58,3 +58,27 @@ def test_bulk_boundaries_match_the_scalar_clock():
             early = clock.deadline(cal, c.accepted_at, f"{limit.amount - 1}{limit.unit.value}", pauses=pauses)
             assert c.early_at == early.at, c
     assert checked > 200
+
+
+@pytest.mark.django_db
+def test_a_calendar_change_moves_open_cases(world, matters, source, feed, django_capture_on_commit_callbacks):
+    from tests.conftest import at
+    from xiaoneng.eservice import ingest
+    from xiaoneng.eservice.models import Case
+
+    ingest.ingest(
+        source,
+        [feed.app("C1", "DH-XK-001", "2026-03-02 09:00"), feed.ev("C1", "acceptance", "2026-03-02 10:00")],
+        now=at("2026-03-02 12:00"),
+    )
+    assert Case.objects.get().deadline == at("2026-03-10 00:00")
+    view = clock_service.year_view(2026)
+    with django_capture_on_commit_callbacks(execute=True):
+        clock_service.save_year(
+            actor=world.users["sysadmin"],
+            year=2026,
+            holidays=[*view["holidays"], "2026-03-04"],  # a day off decided afterwards
+            workdays=view["workdays"],
+        )
+    case = Case.objects.get()
+    assert case.deadline == at("2026-03-11 00:00") and case.next_check_at is not None

@@ -22,3 +22,20 @@ class EServiceConfig(AppConfig):
             HOME_CARDS.append(home_cards)
         if demo.seed not in org_demo.DEMO_STEPS:
             org_demo.DEMO_STEPS.append(demo.seed)
+        from django.db.models.signals import post_save
+
+        from xiaoneng.core.models import CalendarVersion
+
+        post_save.connect(_calendar_saved, sender=CalendarVersion, dispatch_uid="eservice_calendar_saved")
+
+
+def _calendar_saved(sender, instance, created, **kwargs) -> None:
+    """Cases are not work items, so the core recomputation does not reach them: after a calendar version is
+    committed, the open cases touching its year are recomputed in the background."""
+    if not created:
+        return
+    from django.db import transaction
+
+    from .tasks import recompute_after_calendar_change
+
+    transaction.on_commit(lambda: recompute_after_calendar_change.enqueue(instance.pk))

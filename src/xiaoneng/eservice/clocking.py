@@ -148,3 +148,52 @@ def used_share(case: Any) -> float | None:
     )
     total = info.elapsed + info.remaining
     return info.elapsed / total if total > timedelta(0) else None
+
+
+def recompute_open_cases(year: int, region_path: str = "", chunk: int = 5000) -> int:
+    """After `year`'s working calendar changed (nationally, or for a region): the boundaries of every open,
+    running case whose counting may touch that year again from the clock's bulk path, a chunk at a time; the
+    sweep then finds each case at its new next boundary. Returns how many cases moved."""
+    from zoneinfo import ZoneInfo
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from . import store
+    from .ingest import CASE_COLUMNS, CaseRow
+    from .models import Case
+
+    tz = ZoneInfo("Asia/Shanghai")
+    # Cases due up to two months before the year can still have their red boundary in it (as core does).
+    first = datetime(year, 1, 1, tzinfo=tz) - timedelta(days=62)
+    after = datetime(year + 1, 1, 1, tzinfo=tz)
+    qs = Case.objects.filter(
+        completed_at__isnull=True,
+        accepted_at__isnull=False,
+        accepted_at__lt=after,
+        paused=False,
+        deadline__gte=first,
+    )
+    if region_path:
+        qs = qs.filter(region_path__startswith=region_path)
+    moved, last = 0, 0
+    now = timezone.now()
+    fields = ["deadline", "warning_at", "red_at", "early_at", "provisional", "next_check_at"]
+    while True:
+        with transaction.atomic():
+            rows = [
+                CaseRow.from_db(r)
+                for r in qs.filter(pk__gt=last).order_by("pk").values_list(*CASE_COLUMNS)[:chunk]
+            ]
+            if not rows:
+                return moved
+            last = rows[-1].pk
+            before = [(r.deadline, r.warning_at, r.red_at, r.provisional) for r in rows]
+            set_boundaries(rows)
+            changed = []
+            for r, old in zip(rows, before, strict=True):
+                if (r.deadline, r.warning_at, r.red_at, r.provisional) != old:
+                    r.next_check_at = now  # the sweep re-reads it at once and moves it on
+                    changed.append(r)
+            store.copy_update(Case, changed, fields)
+            moved += len(changed)

@@ -301,11 +301,11 @@ def parallel_projects(source, now: datetime) -> None:
 
 
 def year_size() -> int:
-    """How many cases the background year loads: XIAONENG_DEMO_ESERVICE_CASES (default 200,000) — none when the
-    demo runs without its routine year (the test settings turn DEMO_ROUTINE_ITEMS off)."""
+    """How many cases the background year loads: XIAONENG_DEMO_ESERVICE_CASES (default 200,000) — only for the
+    demo of `make run` (DEMO_MODE with its routine year on); never in the tests, which seed without them."""
     import os
 
-    if not getattr(settings, "DEMO_ROUTINE_ITEMS", 0):
+    if not (getattr(settings, "DEMO_MODE", False) and getattr(settings, "DEMO_ROUTINE_ITEMS", 0)):
         return 0
     return int(os.environ.get("XIAONENG_DEMO_ESERVICE_CASES", "200000"))
 

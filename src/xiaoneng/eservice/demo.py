@@ -111,17 +111,21 @@ def build_catalog() -> list[simulate.MatterSpec]:
     return specs
 
 
-def feed(source, events: list[dict], *, batch: int = 2000) -> None:
-    """Events in time order, a day at a time through the intake (as the platform sends them), the case sweep
-    run at the end of each day."""
-    by_day: dict = {}
-    for e in events:
-        by_day.setdefault(e["at"][:10], []).append(e)
-    for day in sorted(by_day):
-        evs = by_day[day]
+def feed(source, events: list[dict], *, batch: int = 2000, daily: bool = True) -> None:
+    """Events in time order through the intake, as the platform sends them: a day at a time (`daily`), or in
+    batches of `batch` (the background year: fewer, larger transactions), the case sweep run after each."""
+    if daily:
+        chunks: dict = {}
+        for e in events:
+            chunks.setdefault(e["at"][:10], []).append(e)
+        groups = [
+            chunks[day][k : k + batch] for day in sorted(chunks) for k in range(0, len(chunks[day]), batch)
+        ]
+    else:
+        groups = [events[k : k + batch] for k in range(0, len(events), batch)]
+    for evs in groups:
         last = max(ingest.parse_time(e["at"]) for e in evs)
-        for k in range(0, len(evs), batch):
-            ingest.ingest(source, evs[k : k + batch], now=last)
+        ingest.ingest(source, evs, now=last)
         sweep.sweep(now=last)
 
 
@@ -326,7 +330,7 @@ def load_service_year(cases: int, seed_value: int) -> int:
                 rng, specs, start=start, days=30, count=per_month, prefix=f"LS{month:02d}", until=end
             )
         )
-        feed(source, events)
+        feed(source, events, daily=False)
         log.info("demo: e-service year, month %d of 12 loaded", month + 1)
     decide_old_alerts(rng, end)
     return per_month * 12

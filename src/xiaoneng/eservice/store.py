@@ -188,10 +188,23 @@ def copy_update(model: type[models.Model], rows: Sequence[Any], fields: Sequence
     if not rows:
         return
     if not postgres():
-        if not isinstance(rows[0], model):
-            attnames = [model._meta.get_field(n).attname for n in fields]
-            rows = [model(pk=r.pk, **{a: getattr(r, a) for a in attnames}) for r in rows]
-        model._default_manager.bulk_update(rows, fields, batch_size=500)
+        # SQLite: one prepared UPDATE run for every row (executemany loops in C; Django's bulk_update builds a
+        # CASE per column with a branch per row).
+        meta = model._meta
+        quote = connection.ops.quote_name
+        columns = [meta.get_field(name) for name in fields]
+        sets = ", ".join(f"{quote(f.column)} = %s" for f in columns)
+        with connection.cursor() as cur:
+            cur.executemany(
+                f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s",
+                [
+                    [
+                        *(f.get_db_prep_save(getattr(r, f.attname), connection) for f in columns),
+                        r.pk,
+                    ]
+                    for r in rows
+                ],
+            )
         return
     meta = model._meta
     quote = connection.ops.quote_name

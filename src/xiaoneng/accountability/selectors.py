@@ -208,17 +208,35 @@ def escalation_suggestions(
 
 
 def _valid_complaints_against_head(person: Person, since: date) -> int:
-    """Complaints found true or partly true since `since` about the unit `person` heads, or about the person."""
+    """Complaints found true or partly true since `since` about the unit `person` heads, or about the person —
+    never one the person made himself (matched on the complaints' blind indexes of phone and ID number, without
+    decrypting anything): a complainant's own complaints stay out of accountability about him."""
     from xiaoneng.complaints.models import Complaint, Finding
 
     headed = Unit.objects.filter(head=person).values("pk")
     if not Unit.objects.filter(head=person).exists():
         return 0
-    return Complaint.objects.filter(
+    qs = Complaint.objects.filter(
         Q(subject_unit__in=headed) | Q(subject_person=person),
         finding__in=(Finding.TRUE, Finding.PARTLY),
         submitted_at__date__gt=since,
-    ).count()
+    )
+    mine = own_complaints(person)
+    return (qs.exclude(mine) if mine else qs).count()
+
+
+def own_complaints(person: Person) -> Q:
+    """The complaints `person` made himself, as a Q over complaints.Complaint (an empty Q when he has no phone or ID
+    number on file): the same keyed index the complaints app writes, so equal identities match."""
+    from xiaoneng.core import crypto
+
+    mine = Q()
+    phone, id_number = (person.phone or "").strip(), (person.id_number or "").strip()
+    if phone:
+        mine |= Q(phone_index=crypto.blind_index(phone, purpose="complaint-phone"))
+    if id_number:
+        mine |= Q(id_number_index=crypto.blind_index(id_number, purpose="complaint-id"))
+    return mine
 
 
 # --- statistics (the seeds' form) -----------------------------------------------------------------------------

@@ -42,7 +42,7 @@ from .models import (
     Source,
 )
 from .rules import INSPECTION_ROLES
-from .workflow import STAFF, WORKFLOW
+from .workflow import STAFF, WORKFLOW, timeline_for
 
 # Transitions that need no form of their own: plain buttons on the case page.
 BUTTONS = frozenset({"drop", "close", "unpublish", "mark_typical", "unmark_typical"})
@@ -282,7 +282,7 @@ def case(request, pk):
             "units": scope.restrict(Unit, user).filter(is_active=True) if "add_subject" in names else [],
             "timeline": [
                 {"event": e, "label": workitem.timeline_label(wi, e.action)}
-                for e in workitem.kind_of(wi).extra["timeline_for"](wi, user, wi.timeline.all())
+                for e in timeline_for(wi, user, wi.timeline.all())
             ],
         },
     )

@@ -356,7 +356,7 @@ def _perform(item, transition, actor, **kwargs):
     return services.perform_generic(item, transition, actor, **kwargs)
 
 
-def _timeline_for(item, user, events):
+def timeline_for(item, user, events):
     """Staff read every note; the head of a unit concerned reads the steps without notes (they name others)."""
     import copy
 
@@ -368,6 +368,21 @@ def _timeline_for(item, user, events):
         clean.note = ""
         out.append(clean)
     return out
+
+
+def _timeline_read(item, user, events):
+    """The timeline as the generic work-item API serves it (/api/work-items/{id}/timeline/): the same notes as the
+    case page, and, like every other read of a case, an ACCOUNTABILITY_VIEWED row."""
+    from xiaoneng.core import audit
+    from xiaoneng.core.audit import AuditEventType
+
+    audit.record(
+        AuditEventType.ACCOUNTABILITY_VIEWED,
+        actor=user,
+        obj=item.accountability_case,
+        data={"view": "timeline", "api": True},
+    )
+    return timeline_for(item, user, events)
 
 
 def visible(user) -> Q:
@@ -393,5 +408,5 @@ KIND = Kind(
     clock_states=frozenset({"investigating", "deciding", "appeal"}),
     # The generic work-item page and API defer to the case's own: its effects run on every action; the case is kept
     # from the roles the generic scope would let in (core/rules.py reads "visible").
-    extra={"perform": _perform, "timeline_for": _timeline_for, "own_page": True, "visible": visible},
+    extra={"perform": _perform, "timeline_for": _timeline_read, "own_page": True, "visible": visible},
 )

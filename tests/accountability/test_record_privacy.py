@@ -1,0 +1,79 @@
+"""A person's accountability record stays where SPEC §4 puts it: a complainant's own complaints never reach the
+accountability views about him (not even as a count behind an escalation suggestion), and every read of a case —
+the generic work-item API's timeline included — is on the audit trail."""
+
+from __future__ import annotations
+
+import pytest
+
+from xiaoneng.accountability.selectors import escalation_suggestions
+from xiaoneng.core.audit import AuditEventType
+from xiaoneng.core.models import AuditEvent
+
+from .conftest import decided_case
+from .test_pages_api import client_for
+
+
+def _true_complaint_about(unit, **identity):
+    from xiaoneng.complaints import services as complaints
+    from xiaoneng.complaints.models import Category, Complaint
+
+    c, _code, _new = complaints.submit(
+        channel="web",
+        category=Category.objects.get(code="delay"),
+        subject_unit=unit,
+        content="拖延办理",
+        **identity,
+    )
+    Complaint.objects.filter(pk=c.pk).update(finding="true")
+    return c
+
+
+@pytest.mark.django_db
+def test_complaints_a_unit_head_made_himself_never_count_towards_his_escalation(
+    world, complaint_office, media
+):
+    """张东湖 heads 东湖区住建局 and, as a citizen, twice complained about it himself (found true): no suggestion.
+    Two true complaints by others about the unit he heads do suggest 诫勉."""
+    world.pa.phone, world.pa.id_number = "13912345678", "110101199001011234"
+    world.pa.save()
+    world.ua.head = world.pa
+    world.ua.save()
+    _true_complaint_about(world.ua, name="张东湖", phone="13912345678")
+    _true_complaint_about(world.ua, name="张东湖", phone="13800000000", id_number="110101199001011234")
+    assert escalation_suggestions(world.pa) == []
+    _true_complaint_about(world.ua, phone="13700000001")
+    _true_complaint_about(world.ua, phone="13700000002")
+    (suggestion,) = escalation_suggestions(world.pa)
+    assert suggestion.suggest == "诫勉" and suggestion.count == 2
+
+
+@pytest.mark.django_db
+def test_a_person_without_phone_or_id_on_file_counts_every_complaint_about_his_unit(
+    world, complaint_office, media
+):
+    world.ua.head = world.pa
+    world.ua.save()
+    _true_complaint_about(world.ua, phone="13700000001")
+    _true_complaint_about(world.ua, anonymous=True)
+    assert [s.count for s in escalation_suggestions(world.pa)] == [2]
+
+
+@pytest.mark.django_db
+def test_the_generic_timeline_of_a_case_is_audited_and_keeps_notes_from_the_unit_head(
+    world, case, staff, approver, discipline, media
+):
+    decided_case(case, staff, approver)
+    r = client_for(discipline).get(f"/api/work-items/{case.pk}/timeline/")
+    assert r.status_code == 200 and any("效能告诫" in e["note"] for e in r.json())
+    row = AuditEvent.objects.get(
+        event_type=AuditEventType.ACCOUNTABILITY_VIEWED, actor_id=discipline.pk, data__view="timeline"
+    )
+    assert row.object_type == "accountability.case" and row.object_id == str(case.pk)
+    head = world.users["unit_leader"]
+    r = client_for(head).get(f"/api/work-items/{case.pk}/timeline/")
+    assert r.status_code == 200 and all(e["note"] == "" for e in r.json())  # the steps, never their notes
+    assert client_for(world.users["liaison"]).get(f"/api/work-items/{case.pk}/timeline/").status_code == 404
+    # The case page reads the same timeline once, as one "case" row, not a second "timeline" row.
+    client_for(staff).get(f"/accountability/{case.pk}/")
+    assert not AuditEvent.objects.filter(actor_id=staff.pk, data__view="timeline").exists()

@@ -30,6 +30,7 @@ from .models import (
     BehaviourCategory,
     Case,
     CaseSubject,
+    EscalationKind,
     EscalationRule,
     Finding,
     FindingPhoto,
@@ -39,6 +40,7 @@ from .models import (
     PlanState,
     Responsibility,
     Sanction,
+    SanctionKind,
     Source,
 )
 from .rules import INSPECTION_ROLES
@@ -422,6 +424,8 @@ def catalog(request):
             "rules": EscalationRule.objects.select_related("trigger", "suggest"),
             "can_edit": request.user.role == Role.SYSADMIN,
             "levels": Sanction._meta.get_field("approval_level").choices,
+            "kinds": SanctionKind.choices,
+            "rule_kinds": EscalationKind.choices,
         },
     )
 

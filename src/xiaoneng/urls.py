@@ -43,6 +43,7 @@ urlpatterns = [
     path("eservice/", include("xiaoneng.eservice.urls")),
     path("accountability/", include("xiaoneng.accountability.urls")),
     path("portal/exposure/", include("xiaoneng.accountability.portal_urls")),
+    path("portal/service/", include("xiaoneng.eservice.portal_urls")),
     path("portal/", include("xiaoneng.complaints.portal_urls")),
     path("open311/v2/", include("xiaoneng.complaints.open311_urls")),
     path("", include("xiaoneng.web.urls")),

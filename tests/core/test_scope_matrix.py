@@ -42,6 +42,8 @@ PUBLIC = {
     "open311_token",
     # 曝光台 of 问责 on the portal (accountability/portal_urls.py): published cases only.
     "portal_exposure",
+    # 政务服务好差评 on the portal.
+    *eservice.PUBLIC,
 }
 
 # Web views with a path parameter, and the model it names (API viewsets declare `.model` themselves).

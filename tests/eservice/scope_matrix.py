@@ -16,6 +16,9 @@ UNIT_AND_REGIONAL = {
     Role.UNIT_LEADER,
 }
 
+# 政务服务好差评 on the portal (eservice/portal_urls.py): anonymous, a case only to whoever proves it is theirs.
+PUBLIC = {"portal_service_rating", "portal_service_rate"}
+
 MODEL_FOR_VIEW = {
     "eservice_matter": Matter,
     "eservice_case": Case,

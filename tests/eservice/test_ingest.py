@@ -290,11 +290,11 @@ def test_an_instant_matter_done_at_the_window_the_same_day_is_on_site(world, mat
     run(
         source,
         [
-            feed.app("Q1", "DH-QR-002", "2026-03-02 09:00"),
+            feed.app("Q1", "DH-QR-002", "2026-03-02 09:00", window="DH-ZWFW-W01"),
             feed.ev("Q1", "acceptance", "2026-03-02 09:05"),
             feed.ev("Q1", "fee", "2026-03-02 09:06", amount="80.00"),
             feed.ev("Q1", "completion", "2026-03-02 09:20"),
-            feed.app("Q2", "DH-QR-002", "2026-03-02 16:00"),
+            feed.app("Q2", "DH-QR-002", "2026-03-02 16:00", window="DH-ZWFW-W01"),
             feed.ev("Q2", "acceptance", "2026-03-02 16:05"),
             feed.ev("Q2", "completion", "2026-03-03 09:00"),  # the next day: late for a 即办件
         ],
@@ -307,6 +307,22 @@ def test_an_instant_matter_done_at_the_window_the_same_day_is_on_site(world, mat
     assert not q2.on_time and not q2.onsite and q2.flags & Flag.OVERDUE
     m = MonthlyStat.objects.get()
     assert (m.completed, m.on_time, m.onsite, m.limited) == (2, 1, 1, 0)
+
+
+@pytest.mark.django_db
+def test_an_instant_matter_applied_for_online_is_not_on_site(world, matters, source, feed):
+    run(
+        source,
+        [
+            feed.app("Q3", "DH-QR-002", "2026-03-02 09:00"),  # no window: an online application
+            feed.ev("Q3", "acceptance", "2026-03-02 09:05"),
+            feed.ev("Q3", "completion", "2026-03-02 09:20"),
+        ],
+    )
+    q3 = Case.objects.get(case_no="Q3")
+    assert q3.on_time and q3.onsite is False
+    m = MonthlyStat.objects.get()
+    assert (m.completed, m.on_time, m.onsite) == (1, 1, 0)
 
 
 @pytest.mark.django_db

@@ -28,6 +28,8 @@ COLUMNS = {
     "收费金额": "amount",
     "评价": "rating",
     "特别程序": "procedure",
+    "申请人手机号": "applicant_phone",
+    "查询码": "query_code",
 }
 COLUMNS |= {v: v for v in list(COLUMNS.values())}
 REQUIRED = {"event_id", "case_no", "type", "at"}
@@ -113,7 +115,7 @@ def _event(r: int, row: dict) -> dict:
             value = PROCEDURE_WORDS.get(str(value).strip(), str(value).strip())
         elif key == "at" and isinstance(value, datetime):
             value = value.isoformat()
-        elif key in ("event_id", "case_no", "matter", "window"):
+        elif key in ("event_id", "case_no", "matter", "window", "applicant_phone", "query_code"):
             value = str(value)
         out[key] = value
     return out

@@ -33,7 +33,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xiaoneng.core import audit
+from xiaoneng.core import audit, crypto
 from xiaoneng.core.audit import AuditEventType
 
 from . import clocking, presets, store
@@ -103,6 +103,8 @@ class Event:
     data: dict[str, Any]
     raw: dict[str, Any]
     digest: str
+    # An application's proof of the applicant (keyed indexes, never in `data`): (phone index, query code index).
+    proof: tuple[str, str] = ("", "")
 
 
 @dataclass
@@ -166,10 +168,15 @@ def parse_time(value: Any) -> datetime:
     return dt
 
 
-def _digest(case_no: str, kind: str, at: datetime, data: dict[str, Any]) -> str:
+def _digest(
+    case_no: str, kind: str, at: datetime, data: dict[str, Any], proof: tuple[str, str] = ("", "")
+) -> str:
     """The event's content as read (time normalised, the sender's formatting and file row numbers aside), so a
-    resend through another channel or format is still recognised as the same event."""
+    resend through another channel or format is still recognised as the same event. The applicant's proof
+    enters as its keyed indexes (a plain hash of a phone number could be reversed by trying them all)."""
     body = [case_no, kind, at.timestamp(), data]
+    if proof != ("", ""):
+        body.append(list(proof))
     return hashlib.sha1(  # noqa: S324 — a content fingerprint for replay detection, not security
         json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()
     ).hexdigest()
@@ -213,6 +220,7 @@ def read_event(position: int, raw: Any, now: datetime, latest: datetime | None =
             name = _text(raw, "project_name", required=False, size=200)
             if name:
                 data["project_name"] = name
+        proof = applicant_proof(raw, case_no)
     elif kind == EventType.FEE:
         try:
             amount = Decimal(str(raw.get("amount", ""))).quantize(Decimal("0.01"))
@@ -229,6 +237,11 @@ def read_event(position: int, raw: Any, now: datetime, latest: datetime | None =
                 _("评价应为 1–5（5 非常满意 … 1 非常不满意） (rating must be 1 to 5)"),
             )
         data["rating"] = level
+        via = _text(raw, "via", required=False, size=20)
+        if (
+            via
+        ):  # the channel the applicant rated through (门户 / 窗口评价器 / 短信 …), as the sender names it
+            data["via"] = via
     elif kind in (EventType.SPECIAL_START, EventType.SPECIAL_END):
         procedure = _text(raw, "procedure", required=kind == EventType.SPECIAL_START, size=20)
         if procedure and procedure not in PROCEDURES:
@@ -239,7 +252,44 @@ def read_event(position: int, raw: Any, now: datetime, latest: datetime | None =
             )
         if procedure:
             data["procedure"] = procedure
-    return Event(position, event_id, case_no, kind, at, data, raw, _digest(case_no, kind, at, data))
+    if kind != EventType.APPLICATION:
+        return Event(position, event_id, case_no, kind, at, data, raw, _digest(case_no, kind, at, data))
+    return Event(
+        position, event_id, case_no, kind, at, data, raw, _digest(case_no, kind, at, data, proof), proof
+    )
+
+
+PHONE_PURPOSE = "eservice-applicant-phone"
+QUERY_CODE_PURPOSE = "eservice-query-code"
+SECRET_FIELDS = ("applicant_phone", "query_code")
+
+
+def phone_index(phone: str) -> str:
+    """The keyed index of an applicant's phone (normalised first, so +86 138… and 138… match)."""
+    return crypto.blind_index(crypto.validate_phone(phone), purpose=PHONE_PURPOSE)
+
+
+def query_code_index(case_no: str, code: str) -> str:
+    """The keyed index of a case's query code, bound to the case number (a code proves only its own case)."""
+    return crypto.blind_index(f"{case_no}:{code}", purpose=QUERY_CODE_PURPOSE)
+
+
+def applicant_proof(raw: dict, case_no: str) -> tuple[str, str]:
+    """An application's optional `applicant_phone` (申请人手机号) and `query_code` (查询码, what the receipt gives
+    the applicant), as keyed indexes: what the portal's rating page checks the applicant against."""
+    phone = _text(raw, "applicant_phone", required=False, size=32)
+    code = _text(raw, "query_code", required=False, size=32)
+    try:
+        phone_key = phone_index(phone) if phone else ""
+    except ValueError:
+        raise Refused(
+            AnomalyCode.MALFORMED, _("申请人手机号格式不正确 (the applicant's phone number is not valid)")
+        ) from None
+    if code and len(crypto.normalise_for_index(code)) < 4:
+        raise Refused(
+            AnomalyCode.MALFORMED, _("查询码至少 4 位 (the query code needs at least 4 characters)")
+        )
+    return phone_key, query_code_index(case_no, code) if code else ""
 
 
 # --- 3. a case's life --------------------------------------------------------------------------------------
@@ -606,6 +656,8 @@ def _ingest(
                     applied_at=e.at,
                     pauses=[],
                     updated_at=now,
+                    applicant_index=e.proof[0],
+                    query_code_index=e.proof[1],
                 )
                 if window is not None and window.pk is None:
                     new_window_of[id(case)] = window
@@ -670,7 +722,7 @@ def _ingest(
     for lf in lives:
         c = lf.case
         if lf.completed_now:
-            _complete(c, lf.matter, counts, quick)
+            _complete(c, lf.matter, counts, quick, c.window_id is not None or id(c) in new_window_of)
         if lf.new or lf.clock_changed or lf.completed_now or c.flags & ~c.alerted:
             _schedule(c, now)
         c.updated_at = now
@@ -732,10 +784,11 @@ def _ingest(
     )
     batch.seconds = time.perf_counter() - started
     batch.save(update_fields=["accepted", "replayed", "rejected", "flagged", "seconds"])
-    SourceSystem.objects.filter(pk=source.pk).update(last_seen_at=now)
+    if channel != "portal":  # a citizen's rating on the portal is not the system reporting
+        SourceSystem.objects.filter(pk=source.pk).update(last_seen_at=now)
     audit.record(
         AuditEventType.ESERVICE_EVENTS_INGESTED,
-        actor_name=f"source:{source.name}",
+        actor_name="portal" if channel == "portal" else f"source:{source.name}",
         obj=batch,
         data={
             "channel": channel,
@@ -801,6 +854,8 @@ _CASE_DEFAULTS = {
     "flags": 0,
     "alerted": 0,
     "rectified": False,
+    "applicant_index": "",
+    "query_code_index": "",
 }
 
 
@@ -870,13 +925,17 @@ def _conflict(e: Event) -> _Problem:
     )
 
 
-def _complete(c: Case, matter: Matter, counts: Counts, quick: int) -> None:
+def _complete(c: Case, matter: Matter, counts: Counts, quick: int, at_window: bool) -> None:
     """The completion figures of a case completed in this batch (its boundaries are final: every pause closed)."""
     assert c.completed_at is not None and c.accepted_at is not None
     c.on_time = c.completed_at < c.deadline
     c.early = c.early_at is not None and c.completed_at < c.early_at
-    c.onsite = matter.instant and (
-        timezone.localtime(c.completed_at, TZ).date() == timezone.localtime(c.applied_at, TZ).date()
+    # 现场办结: an instant matter applied for at a window and completed there the same day (an online
+    # application completed the same day is on time, not on site).
+    c.onsite = (
+        matter.instant
+        and at_window
+        and timezone.localtime(c.completed_at, TZ).date() == timezone.localtime(c.applied_at, TZ).date()
     )
     c.used_share = clocking.used_share(c)
     if c.on_time:
@@ -918,6 +977,12 @@ def _anomaly(p: _Problem, source: SourceSystem, batch: IngestBatch, now: datetim
     case = p.case if p.case is not None and p.case.pk is not None else None
     matter = p.matter
     raw = p.raw if isinstance(p.raw, dict) else {"value": p.raw}
+    if any(k in raw for k in SECRET_FIELDS):  # the applicant's phone and query code are never kept in clear
+        raw = {**raw}
+        if "applicant_phone" in raw:
+            raw["applicant_phone"] = crypto.mask_phone(str(raw["applicant_phone"]))
+        if "query_code" in raw:
+            raw["query_code"] = "****"
     try:
         payload = json.loads(json.dumps(raw, ensure_ascii=False, default=str))
     except (TypeError, ValueError):

@@ -233,6 +233,12 @@ class Case(models.Model):
     flags = models.PositiveIntegerField(default=0)
     alerted = models.PositiveIntegerField(default=0)
     rectified = models.BooleanField(_("差评已整改"), default=False)
+    # How the applicant proves the case is theirs on the portal (to rate it): keyed HMAC-SM3 indexes of the
+    # applicant's mobile number and of the query code (查询码) the approval system printed on the receipt, as
+    # the application reported them. Never the number or the code in clear; "" when not reported. db_default so
+    # bulk loaders that name their columns (bench) need not know them.
+    applicant_index = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
+    query_code_index = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
     updated_at = models.DateTimeField()
 
     objects = ScopedQuerySet.as_manager()

@@ -77,3 +77,51 @@ def test_the_generic_timeline_of_a_case_is_audited_and_keeps_notes_from_the_unit
     # The case page reads the same timeline once, as one "case" row, not a second "timeline" row.
     client_for(staff).get(f"/accountability/{case.pk}/")
     assert not AuditEvent.objects.filter(actor_id=staff.pk, data__view="timeline").exists()
+
+
+def _case_from_complaint(world, staff, other, *, complainant_phone):
+    """A true complaint about 王市监 (ua2); the case also finds 张东湖 (ua) at fault."""
+    from xiaoneng.accountability import services
+    from xiaoneng.complaints.models import Complaint
+
+    from .conftest import B
+
+    c = _true_complaint_about(world.ua2, phone=complainant_phone, subject_person=other)
+    return c, services.open_case(
+        actor=staff,
+        source="complaint",
+        complaint=Complaint.objects.get(pk=c.pk),
+        summary="窗口拖延办理，属实。",
+        subjects=[
+            services.SubjectInput(unit=world.ua2, person=other, behaviour=B("absent")),
+            services.SubjectInput(unit=world.ua, person=world.pa, behaviour=B("absent")),
+        ],
+    )
+
+
+@pytest.mark.django_db
+def test_a_case_about_the_complainant_himself_never_shows_his_complaint(
+    world, complaint_office, staff, discipline, other, media
+):
+    """张东湖 complained about 王市监; the investigation finds 张东湖 at fault too: the case about him does not show
+    the complaint he made (neither page nor API), though it was opened from it."""
+    world.pa.phone = "13912345678"
+    world.pa.save()
+    complaint, case = _case_from_complaint(world, staff, other, complainant_phone="13912345678")
+    c = client_for(discipline)
+    page = c.get(f"/accountability/{case.pk}/").content.decode()
+    assert complaint.tracking_no not in page and f"/complaints/{complaint.pk}/" not in page
+    api = c.get(f"/api/accountability/cases/{case.pk}/").json()
+    assert api["source"] == "complaint" and api["complaint"] is None
+
+
+@pytest.mark.django_db
+def test_a_case_from_someone_elses_complaint_links_it_for_staff(
+    world, complaint_office, staff, discipline, other, media
+):
+    world.pa.phone = "13912345678"
+    world.pa.save()
+    complaint, case = _case_from_complaint(world, staff, other, complainant_phone="13700000009")
+    c = client_for(discipline)
+    assert complaint.tracking_no in c.get(f"/accountability/{case.pk}/").content.decode()
+    assert c.get(f"/api/accountability/cases/{case.pk}/").json()["complaint"] == complaint.pk

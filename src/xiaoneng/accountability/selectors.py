@@ -225,6 +225,20 @@ def _valid_complaints_against_head(person: Person, since: date) -> int:
     return (qs.exclude(mine) if mine else qs).count()
 
 
+def complaint_made_by_a_subject(case: Case) -> bool:
+    """Whether the complaint a case was opened from was made by one of the people the case concerns (a complainant
+    later found at fault himself): then the case never shows it — a complainant's own complaints stay out of the
+    accountability views about him."""
+    from xiaoneng.complaints.models import Complaint
+
+    if not case.complaint_id:
+        return False
+    mine = Q()
+    for subject in CaseSubject.objects.filter(case=case, person__isnull=False).select_related("person"):
+        mine |= own_complaints(subject.person)
+    return bool(mine) and Complaint.objects.filter(mine, pk=case.complaint_id).exists()
+
+
 def own_complaints(person: Person) -> Q:
     """The complaints `person` made himself, as a Q over complaints.Complaint (an empty Q when he has no phone or ID
     number on file): the same keyed index the complaints app writes, so equal identities match."""

@@ -175,6 +175,11 @@ class CaseSerializer(serializers.ModelSerializer):
         if self._user().role not in STAFF:  # a unit head reads his unit's part, not the file
             data["summary"] = ""
             data["complaint"] = data["finding"] = data["source_item"] = None
+        elif data["complaint"] is not None:
+            from .selectors import complaint_made_by_a_subject
+
+            if complaint_made_by_a_subject(instance):
+                data["complaint"] = None
         return data
 
 

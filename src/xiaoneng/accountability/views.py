@@ -261,6 +261,9 @@ def case(request, pk):
             "state_label": WORKFLOW.state_label(wi.state),
             "rows": rows,
             "staff": staff,
+            "show_complaint": staff
+            and c.complaint_id is not None
+            and not selectors.complaint_made_by_a_subject(c),
             "records": c.records.select_related("recorded_by") if staff else [],
             "appeals": scope.restrict(Appeal, user)
             .filter(case=c)

@@ -34,6 +34,10 @@ def _fresh_key_cache():
     # The calendar cache re-reads the database every few seconds; a test's rolled-back calendar must not leak
     # into the next test within those seconds.
     clock_service.invalidate()
+    # The public intake's reference data (categories, units, offices) is remembered a few seconds per process.
+    from xiaoneng.complaints import intake
+
+    intake.reset_reference()
     yield
 
 

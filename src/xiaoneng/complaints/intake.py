@@ -39,12 +39,15 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from xiaoneng.core import audit, bulk
+from xiaoneng.core.workflow import TransitionRefused
+from xiaoneng.org.models import Region, Unit
 
 from . import services
-from .models import Complaint, IntakeRequest, IntakeStatus
+from .models import Category, Complaint, IntakeRequest, IntakeStatus, Open311Client
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +75,7 @@ def accept(*, idempotency_key: str, attachments: list[dict] | None = None, **sub
     fields = services.check_submission(idempotency_key=idempotency_key, **submission)
     if fields["subject_person"] is not None:
         raise ValueError("the public names an official in words only (subject_person_text)")
-    office = services.receiving_office(fields["subject_unit"])
+    office = receiving_office(fields["subject_unit"])
     submitted_at = timezone.now()
     code = services.new_query_code()
     identity = json.dumps(fields["identity"], ensure_ascii=False, separators=(",", ":"))
@@ -99,22 +102,97 @@ def accept(*, idempotency_key: str, attachments: list[dict] | None = None, **sub
             submitted_at=submitted_at,
         )
         try:
-            with transaction.atomic():
-                row.save(force_insert=True)
+            # One statement (core.bulk: on PostgreSQL the row as one JSON parameter, the identity encrypted on the
+            # way), its own transaction outside a caller's; a repeated idempotency key is skipped, not an error.
+            if connection.in_atomic_block:  # the caller's transaction must survive a taken tracking number
+                with transaction.atomic():
+                    written = bulk.insert(IntakeRequest, [row], skip_existing=("idempotency_key",))
+            else:
+                written = bulk.insert(IntakeRequest, [row], skip_existing=("idempotency_key",))
         except IntegrityError:
-            first = IntakeRequest.objects.filter(idempotency_key=idempotency_key).first()
-            if first is not None:  # a retry, or the same submission racing us: the first one answers
-                return Receipt(first, None, False)
             continue  # the tracking number was taken: draw another
+        if not written:  # a retry, or the same submission racing us: the first one answers
+            return Receipt(IntakeRequest.objects.get(idempotency_key=idempotency_key), None, False)
         transaction.on_commit(kick, robust=True)
         return Receipt(row, code, True)
     raise RuntimeError("could not allocate a tracking number")
+
+
+# --- reference data ------------------------------------------------------------------------------------------------
+
+# Categories, units and the office that receives complaints about a unit are read by every public submission and
+# change a few times a year: each web process keeps what it read for REFERENCE_SECONDS (a change made elsewhere
+# takes effect within that time; one saved through this process at once, by the signals below). An Open311
+# client's key is kept CLIENT_SECONDS only: a key revoked or replaced elsewhere stops working within that time.
+# Every database round trip saved here is one a submission does not wait for.
+REFERENCE_SECONDS = 60.0
+CLIENT_SECONDS = 2.0
+_reference: dict[tuple[str, Any], tuple[float, Any]] = {}
+_reference_lock = threading.Lock()
+
+
+def _remembered(kind: str, key: Any, load, seconds: float = REFERENCE_SECONDS):
+    now = time.monotonic()
+    with _reference_lock:
+        hit = _reference.get((kind, key))
+    if hit is not None and now - hit[0] < seconds:
+        return hit[1]
+    value = load()
+    if value is not None:  # what does not exist is not remembered: made-up codes cannot fill the memory
+        with _reference_lock:
+            _reference[(kind, key)] = (now, value)
+    return value
+
+
+def reset_reference(**_kwargs: Any) -> None:
+    with _reference_lock:
+        _reference.clear()
+
+
+def category(code: str) -> Category | None:
+    """The active category with this code, or None."""
+    return _remembered("category", code, lambda: Category.objects.filter(code=code, active=True).first())
+
+
+def unit(code: str) -> Unit | None:
+    """The active unit with this code (its region loaded), or None."""
+    return _remembered(
+        "unit", code, lambda: Unit.objects.filter(code=code, is_active=True).select_related("region").first()
+    )
+
+
+def open311_client(key_hash: str) -> Open311Client | None:
+    """The Open311 client whose key has this SHA-256 (revoked or not), or None."""
+    return _remembered(
+        "client", key_hash, lambda: Open311Client.objects.filter(key_hash=key_hash).first(), CLIENT_SECONDS
+    )
+
+
+def receiving_office(subject_unit: Unit) -> Unit:
+    """services.receiving_office, remembered per unit (a unit no office receives is refused the same way)."""
+
+    def load() -> tuple[Unit | None, TransitionRefused | None]:
+        try:
+            return services.receiving_office(subject_unit), None
+        except TransitionRefused as refused:
+            return None, refused
+
+    office, refused = _remembered("office", subject_unit.pk, load)
+    if refused is not None:
+        raise refused
+    return office
+
+
+for _model in (Category, Unit, Region, Open311Client):
+    for _signal in (post_save, post_delete):
+        _signal.connect(reset_reference, sender=_model, dispatch_uid=f"intake-reference-{_model.__name__}")
 
 
 # --- enqueueing ---------------------------------------------------------------------------------------------------
 
 _kick_lock = threading.Lock()
 _kick_due = 0.0  # when the registration task this process enqueued last becomes due (time.time())
+_kick_defers: bool | None = None  # whether the task backend can defer a task
 
 
 def kick() -> None:
@@ -122,11 +200,13 @@ def kick() -> None:
     enqueues one task due KICK_DELAY later and none while it waits: that task has not started, so it will see
     every row committed before it is due. Elsewhere (the immediate backend of the tests) every commit enqueues.
     A failed enqueue is logged and left to the scheduled run: the row is safe either way."""
-    global _kick_due
+    global _kick_due, _kick_defers
     from .tasks import register_intake
 
     try:
-        if not register_intake.get_backend().supports_defer:
+        if _kick_defers is None:  # asked once per process: the backend does not change
+            _kick_defers = register_intake.get_backend().supports_defer
+        if not _kick_defers:
             register_intake.enqueue()
             return
         now = time.time()
@@ -137,7 +217,7 @@ def kick() -> None:
         register_intake.using(run_after=timezone.now() + timedelta(seconds=KICK_DELAY)).enqueue()
     except Exception as exc:  # the queue is down: the scheduler's run registers the row
         with _kick_lock:
-            _kick_due = 0.0
+            _kick_due, _kick_defers = 0.0, None
         logger.warning(
             "intake: registration not enqueued (%s); the scheduled run will take it", type(exc).__name__
         )

@@ -223,13 +223,26 @@ class IntakeRequest(models.Model):
     once registered, only the link to the complaint: the identity and the text are cleared then. Never
     listed anywhere, never logged (SPEC §2, whistleblower protection)."""
 
-    tracking_no = models.CharField(_("投诉编号"), max_length=20, unique=True)
+    # Unique by constraints (Meta), not unique=True: PostgreSQL then keeps one index each, without the
+    # pattern-matching twin Django adds for unique text columns — the idempotency key keeps that one, for Open311
+    # tokens (a prefix search). Every index is written on each submission and again on registration.
+    tracking_no = models.CharField(_("投诉编号"), max_length=20)
     query_code_hash = models.CharField(max_length=64, editable=False)
     idempotency_key = models.CharField(max_length=80, unique=True, editable=False)
     channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
-    category = models.ForeignKey(Category, models.PROTECT, related_name="+")
-    subject_unit = models.ForeignKey("org.Unit", models.PROTECT, related_name="+")
-    office = models.ForeignKey("org.Unit", models.PROTECT, related_name="+")
+    # References without an index (rows are found by id, tracking number or key, never by what they point to)
+    # and without a database constraint: the request has just read each of them, and the complaint made from the
+    # row references them under real constraints. A constraint would lock the category, unit, office and client
+    # rows (FOR KEY SHARE) on every submission — the same few rows for every submission at once.
+    category = models.ForeignKey(
+        Category, models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    subject_unit = models.ForeignKey(
+        "org.Unit", models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    office = models.ForeignKey(
+        "org.Unit", models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     subject_person_text = models.CharField(max_length=60, blank=True)
     content = models.TextField(blank=True)
     occurred_on = models.DateField(null=True, blank=True)
@@ -238,7 +251,15 @@ class IntakeRequest(models.Model):
     # JSON of name, phone, id_number, email, ip, device (SM4-GCM at rest; emptied once registered).
     identity = EncryptedTextField(blank=True, default="")
     consent_publish = models.BooleanField(default=False)
-    open311_client = models.ForeignKey(Open311Client, models.PROTECT, null=True, blank=True, related_name="+")
+    open311_client = models.ForeignKey(
+        Open311Client,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     # The client address as the audit trail records it for the public (a keyed pseudonym, core.audit).
     audit_ip = models.CharField(max_length=45, blank=True)
     # Cleaned attachments already stored: [{"file", "name", "content_type", "size", "sha256"}].
@@ -247,7 +268,10 @@ class IntakeRequest(models.Model):
     status = models.CharField(max_length=10, choices=IntakeStatus.choices, default=IntakeStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     failure = models.CharField(max_length=200, blank=True)  # the error's kind, never the submission's data
-    complaint = models.OneToOneField(Complaint, models.SET_NULL, null=True, blank=True, related_name="+")
+    # One complaint per row: the complaint's idempotency key (the row's) is unique.
+    complaint = models.ForeignKey(
+        Complaint, models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
     registered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -256,6 +280,7 @@ class IntakeRequest(models.Model):
             # The worker's claim: the pending rows, oldest first; registered ones are left out of the index.
             models.Index(fields=["id"], name="intake_waiting", condition=~models.Q(status="registered")),
         ]
+        constraints = [models.UniqueConstraint(fields=["tracking_no"], name="intake_tracking_no")]
 
     def __str__(self) -> str:
         return self.tracking_no

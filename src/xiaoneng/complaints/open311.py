@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from xiaoneng.core.workflow import TransitionRefused
-from xiaoneng.org.models import Region, Unit
+from xiaoneng.org.models import Region
 
 from . import intake, ratelimit
 from .models import Category, Channel, Complaint, IntakeStatus, Open311Client
@@ -223,8 +223,9 @@ def service_definition(request, code, *, fmt):
 def client_for(key: str) -> Open311Client:
     if not key:
         raise Open311Error(403, _("缺少 api_key (api_key was not provided)"))
-    digest = hashlib.sha256(key.encode()).hexdigest()
-    client = Open311Client.objects.filter(key_hash=digest).first()
+    # Remembered by the process for intake.CLIENT_SECONDS: revoking or replacing a key takes effect within that
+    # time everywhere (at once in the process that saved it).
+    client = intake.open311_client(hashlib.sha256(key.encode()).hexdigest())
     if client is None or client.revoked_at is not None:
         raise Open311Error(403, _("api_key 无效或已吊销 (invalid or revoked api_key)"))
     return client
@@ -248,17 +249,13 @@ def create(request, fmt: str) -> HttpResponse:
     wait = ratelimit.hit("open311_post", f"client:{client.pk}")
     if wait is not None:
         raise Open311Error(429, _("请求过于频繁，请稍后再试 (too many requests; retry later)"))
-    category = Category.objects.filter(code=p.get("service_code", ""), active=True).first()
+    category = intake.category(p.get("service_code", ""))
     if category is None:
         raise Open311Error(
             404 if p.get("service_code") else 400, _("service_code 不存在 (service_code not found)")
         )
     unit_code = p.get("attribute[unit]", "").strip()
-    unit = (
-        Unit.objects.filter(code=unit_code, is_active=True).select_related("region").first()
-        if unit_code
-        else None
-    )
+    unit = intake.unit(unit_code) if unit_code else None
     if unit is None:
         raise Open311Error(
             400, _("attribute[unit] 缺少或不是有效的单位编码 (attribute[unit] is missing or unknown)")

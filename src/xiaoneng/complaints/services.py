@@ -229,7 +229,8 @@ def register_queued(rows: list[Any], *, now: datetime | None = None) -> list[Com
     each exactly what `submit` makes of the same input at `now` — the work item with its deadline and stage from
     the clock, the 'created' event, the audit row (the request's pseudonymous address), 回避 for the unit
     complained about, the attachments already cleaned and stored — with one statement per table and the audit
-    chain appended once (workitem.create_many)."""
+    chain appended once, as the last write (workitem.create_many, audit.record_many): the caller commits next,
+    so the chain's head is locked only briefly."""
     from xiaoneng.core import bulk
 
     from . import attachments
@@ -237,20 +238,17 @@ def register_queued(rows: list[Any], *, now: datetime | None = None) -> list[Com
     if not rows:
         return []
     now = now or timezone.now()
-    items = workitem.create_many(
-        KIND.code,
-        [
-            {
-                "title": _title(r.category, r.subject_unit),
-                "owner_unit": r.office,
-                "started_at": r.submitted_at,
-                "limit": KIND.default_limit,
-                "ip": r.audit_ip,
-            }
-            for r in rows
-        ],
-        now=now,
-    )
+    specs = [
+        {
+            "title": _title(r.category, r.subject_unit),
+            "owner_unit": r.office,
+            "started_at": r.submitted_at,
+            "limit": KIND.default_limit,
+            "ip": r.audit_ip,
+        }
+        for r in rows
+    ]
+    items = workitem.create_many(KIND.code, specs, now=now, append_audit=False)
     complaints = []
     for r, wi in zip(rows, items, strict=True):
         identity = json.loads(r.identity) if r.identity else {}
@@ -284,6 +282,8 @@ def register_queued(rows: list[Any], *, now: datetime | None = None) -> list[Com
         from .models import Attachment
 
         bulk.insert(Attachment, files)
+    # Last: the audit chain's head stays locked from here to the commit, which the caller makes next.
+    audit.record_many(workitem.created_audit_events(items, specs))
     return complaints
 
 
@@ -681,7 +681,5 @@ def rate_public(complaint: Complaint, rating: str, note: str = "") -> Complaint:
         complaint.rated_at = timezone.now()
         complaint.save(update_fields=["rating", "rating_note", "rated_at"])
 
-    workitem.perform(
-        complaint.work_item, "rate_public", PUBLIC_ACTOR, data={"rating": rating}, effect=effect
-    )
+    workitem.perform(complaint.work_item, "rate_public", PUBLIC_ACTOR, data={"rating": rating}, effect=effect)
     return complaint

@@ -16,6 +16,7 @@ cut. The statements go through Django's cursor: they are counted and logged like
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -41,6 +42,7 @@ def _cast_type(field: models.Field) -> str:
     return db_type
 
 
+@functools.lru_cache(maxsize=4096)  # the column types are asked of the backend once, not on every write
 def _from_json(field: models.Field, position: int) -> str:
     """The SQL that takes the value of `field` out of the row `r` (a JSON array) at `position`."""
     if isinstance(field, models.JSONField):
@@ -113,6 +115,35 @@ def insert(model: type[M], rows: Sequence[Row], *, skip_existing: tuple[str, ...
                 r[meta.pk.attname] = o.pk  # type: ignore[index]
                 out.append(r)
         return out
+    sql, fields = _insert_sql(model, skip_existing)
+    from django.utils import timezone
+
+    readers = _steady_readers(model, skip_existing, dicts)
+    if readers is None:  # a field that stamps the time of the write
+        now = timezone.now()
+        readers = [_to_json(f, add=True, dicts=dicts, now=now) for f in fields]
+    with connection.cursor() as cur:
+        cur.execute(sql, [_rows(readers, rows)])
+        returned = cur.fetchall()
+    set_pk = _pk_setter(meta, dicts)
+    if not skip_existing:  # every row written, in the order given
+        for r, (pk,) in zip(rows, returned, strict=True):
+            set_pk(r, pk)
+        return list(rows)
+    by_key: dict[tuple[Any, ...], Any] = {}
+    for r in rows:
+        by_key.setdefault(_key(meta, r, skip_existing, dicts), r)
+    written = []
+    for pk, *key in returned:
+        r = by_key[tuple(key)]
+        set_pk(r, pk)
+        written.append(r)
+    return written
+
+
+@functools.lru_cache(maxsize=256)  # built once per model and conflict target, not on every write
+def _insert_sql(model: type[models.Model], skip_existing: tuple[str, ...]) -> tuple[str, list[models.Field]]:
+    meta = model._meta
     # The key is the database's to number unless the rows carry it (a one-to-one key such as a kind's row
     # beside its work item).
     numbered = isinstance(meta.pk, models.AutoField | models.BigAutoField | models.SmallAutoField)
@@ -127,27 +158,19 @@ def insert(model: type[M], rows: Sequence[Row], *, skip_existing: tuple[str, ...
         + (f"ON CONFLICT ({', '.join(quote(c) for c in key_columns)}) DO NOTHING " if key_columns else "")
         + f"RETURNING {', '.join(quote(c) for c in returning)}"
     )
-    from django.utils import timezone
+    return sql, fields
 
-    now = timezone.now()
-    readers = [_to_json(f, add=True, dicts=dicts, now=now) for f in fields]
-    with connection.cursor() as cur:
-        cur.execute(sql, [_rows(readers, rows)])
-        returned = cur.fetchall()
-    set_pk = _pk_setter(meta, dicts)
-    if not key_columns:  # every row written, in the order given
-        for r, (pk,) in zip(rows, returned, strict=True):
-            set_pk(r, pk)
-        return list(rows)
-    by_key: dict[tuple[Any, ...], Any] = {}
-    for r in rows:
-        by_key.setdefault(_key(meta, r, skip_existing, dicts), r)
-    written = []
-    for pk, *key in returned:
-        r = by_key[tuple(key)]
-        set_pk(r, pk)
-        written.append(r)
-    return written
+
+@functools.lru_cache(maxsize=256)
+def _steady_readers(
+    model: type[models.Model], skip_existing: tuple[str, ...], dicts: bool
+) -> list[Callable[[Any], Any]] | None:
+    """The readers of an insert, made once, for a model without auto_now / auto_now_add fields (None for one
+    with them: those read the time of each write)."""
+    _sql, fields = _insert_sql(model, skip_existing)
+    if any(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) for f in fields):
+        return None
+    return [_to_json(f, add=True, dicts=dicts, now=dt.datetime.min.replace(tzinfo=dt.UTC)) for f in fields]
 
 
 def _pk_setter(meta: Any, dicts: bool) -> Callable[[Any, Any], None]:

@@ -188,7 +188,9 @@ def create(
 
 
 @transaction.atomic
-def create_many(kind: str, specs: Sequence[dict[str, Any]], *, now: datetime | None = None) -> list[WorkItem]:
+def create_many(
+    kind: str, specs: Sequence[dict[str, Any]], *, now: datetime | None = None, append_audit: bool = True
+) -> list[WorkItem]:
     """`create` for many items of one kind at once (the public complaint intake's batches), in the caller's
     transaction: each item exactly as `create` makes it — the workflow's first state, deadline, stage and next
     check from the same clock (`_refresh` at `now`), a 'created' timeline event, a WORKITEM_CREATED audit row —
@@ -196,7 +198,9 @@ def create_many(kind: str, specs: Sequence[dict[str, Any]], *, now: datetime | N
     (`audit.record_many`). Returns the items, with their ids, in the order of `specs`.
 
     A spec holds `create`'s arguments: title, owner_unit (its region loaded), and optionally owner_person,
-    started_at, limit, note, actor, and ip — the audit row's client address (None: the current request's)."""
+    started_at, limit, note, actor, and ip — the audit row's client address (None: the current request's).
+    `append_audit=False` leaves the audit rows to the caller (`created_audit_events`), who appends them as the
+    last write of its transaction: the chain's head is then locked only until the commit that follows."""
     from . import bulk
 
     k = _kinds[kind]
@@ -237,19 +241,23 @@ def create_many(kind: str, specs: Sequence[dict[str, Any]], *, now: datetime | N
             for item, spec in zip(items, specs, strict=True)
         ],
     )
-    audit.record_many(
-        [
-            {
-                "event_type": AuditEventType.WORKITEM_CREATED,
-                "actor": spec.get("actor"),
-                "obj": item,
-                "data": {"kind": kind, "limit": item.limit},
-                "ip": spec.get("ip"),
-            }
-            for item, spec in zip(items, specs, strict=True)
-        ]
-    )
+    if append_audit:
+        audit.record_many(created_audit_events(items, specs))
     return items
+
+
+def created_audit_events(items: Sequence[WorkItem], specs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The WORKITEM_CREATED audit rows of items made by `create_many` (for `audit.record_many`)."""
+    return [
+        {
+            "event_type": AuditEventType.WORKITEM_CREATED,
+            "actor": spec.get("actor"),
+            "obj": item,
+            "data": {"kind": item.kind, "limit": item.limit},
+            "ip": spec.get("ip"),
+        }
+        for item, spec in zip(items, specs, strict=True)
+    ]
 
 
 def _lock(item: WorkItem, expected_version: int | None) -> WorkItem:

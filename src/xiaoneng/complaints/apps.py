@@ -10,7 +10,7 @@ class ComplaintsConfig(AppConfig):
     def ready(self) -> None:
         from xiaoneng.core import workitem
 
-        from . import rules  # noqa: F401
+        from . import intake, rules  # noqa: F401  (intake: its reference data follows saved categories and units)
         from .workflow import KIND
 
         workitem.register(KIND)
@@ -20,3 +20,9 @@ class ComplaintsConfig(AppConfig):
 
         if home_cards not in HOME_CARDS:
             HOME_CARDS.append(home_cards)
+        from xiaoneng.org import demo as org_demo
+
+        from . import demo
+
+        if demo.seed not in org_demo.DEMO_STEPS:
+            org_demo.DEMO_STEPS.append(demo.seed)

@@ -239,6 +239,7 @@ NOTIFY_OPTIONS = {
 
 # The demo city's year of routine supervised work (items); tests load the demo without it.
 DEMO_ROUTINE_ITEMS = int(os.environ.get("XIAONENG_DEMO_ROUTINE_ITEMS", "3000"))
+DEMO_COMPLAINTS = int(os.environ.get("XIAONENG_DEMO_COMPLAINTS", "600"))  # the demo city's year of 效能投诉
 
 # The deadline sweep's parallel walks on PostgreSQL (each a thread with its own connection; the items are shared
 # through SKIP LOCKED): two overlap the client's work with the database's on a 2-core server.

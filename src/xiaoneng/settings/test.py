@@ -30,3 +30,4 @@ STORAGES = {
 }
 AXES_FAILURE_LIMIT = 5
 DEMO_ROUTINE_ITEMS = 0  # the curated demo items only; the year of routine work is for `make run`
+DEMO_COMPLAINTS = 0  # the curated demo complaints only; the year is for `make run`

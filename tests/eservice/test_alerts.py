@@ -248,3 +248,42 @@ def test_alert_pages_follow_scope(world, matters, source, feed):
     c.force_login(other)
     assert c.get(f"/eservice/alerts/{alert.pk}/").status_code == 404
     assert world.client("liaison").get(f"/items/{alert.pk}/").status_code in (200, 302)
+
+
+@pytest.mark.django_db
+def test_a_case_entering_its_warning_stage_is_told_to_the_department_once_a_day(world, matters, source, feed):
+    for case_no in ("C1", "C2", "C3"):
+        accept(source, feed, case_no)
+    later = at("2026-03-07 08:00")  # C3's warning comes later the same day
+    Case.objects.filter(case_no="C3").update(next_check_at=later, warning_at=later)
+    liaison = world.users["liaison"]
+    sweep.sweep(now=at("2026-03-07 00:00"))  # both enter their last working day
+    [note] = Notification.objects.filter(recipient=liaison, dedupe_key__startswith="eservice_warning:")
+    assert "即将到达承诺办结时限" in note.title and "C" in note.title
+    assert note.url == f"/eservice/cases/?measure=warning&department={world.ua.pk}"
+    assert CaseAlert.objects.count() == 0  # a warning is no alert: nothing to explain yet
+    # The page it opens lists the department's cases in warning.
+    client = world.client("liaison")
+    html = client.get(note.url).content.decode()
+    assert "C1" in html and "C2" in html
+    # Another case of the same department entering its warning the same day adds no second message.
+    assert "C3" not in html
+    sweep.sweep(now=later)
+    assert Case.objects.get(case_no="C3").stage == "warning"
+    assert (
+        Notification.objects.filter(recipient=liaison, dedupe_key__startswith="eservice_warning:").count()
+        == 1
+    )
+    # Nobody outside the department hears of it.
+    assert not Notification.objects.filter(dedupe_key__startswith="eservice_warning:").exclude(
+        recipient__unit=world.ua
+    )
+
+
+@pytest.mark.django_db
+def test_a_case_found_already_overdue_gets_its_alert_not_a_warning(world, matters, source, feed):
+    accept(source, feed)
+    with time_machine.travel(at("2026-03-10 00:00") + SEC, tick=False):
+        sweep.sweep()
+    assert not Notification.objects.filter(dedupe_key__startswith="eservice_warning:").exists()
+    assert CaseAlert.objects.get().type == "overdue"

@@ -48,3 +48,21 @@ def test_the_demo_has_parallel_approval_projects(settings):
     assert [s.stage.kind for s in stages] == ["land_planning", "construction_permit", "construction"]
     assert stages[0].completed_at is not None
     assert stages[1].lagging.case.matter.code == "990100-ZRZY-012"
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_case_its_visitor_can_rate_on_the_portal(settings):
+    from django.core.cache import cache
+    from django.test import Client
+
+    settings.DEMO_MODE = True
+    org_demo.seed()
+    cache.clear()
+    case_no, code, phone = demo.RATABLE_CASE
+    case = Case.objects.get(case_no=case_no)
+    assert case.completed_at is not None and case.rating is None and case.onsite
+    resp = Client().post("/portal/service/", {"case_no": case_no, "proof": code})
+    assert resp.status_code == 200 and 'name="rating"' in resp.content.decode()
+    resp = Client().post("/portal/service/", {"case_no": case_no, "proof": phone})
+    assert resp.status_code == 200
+    cache.clear()

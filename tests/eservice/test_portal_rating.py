@@ -208,6 +208,9 @@ def test_a_portal_rating_goes_through_the_intake_like_the_systems(world, done):
     assert (batch.events, batch.accepted) == (1, 1)
     m = MonthlyStat.objects.get()
     assert (m.rated, m.satisfied, m.bad) == (1, 1, 0)
+    # Staff see where the rating came from on the case page.
+    html = world.client("supervisor").get(f"/eservice/cases/{done.pk}/").content.decode()
+    assert 'data-testid="via-portal"' in html
 
 
 @pytest.mark.django_db

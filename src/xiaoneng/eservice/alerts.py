@@ -105,6 +105,24 @@ def raise_alert(case: Case, alert_type: str, department: Unit, now: datetime) ->
     return alert
 
 
+def warn_departments(cases_by_department: dict[int, list[Case]], now: datetime) -> int:
+    """预警提醒: cases that entered the last unit of their promised limit. Not alerts (nothing to explain before
+    the deadline), but the department must hear of them while there is time: each liaison of the department gets
+    one inbox message a day (deduplicated by department and day, however many sweeps find new ones), linking to
+    the department's cases in warning. Returns the messages created."""
+    day = timezone.localdate(now).isoformat()
+    liaisons = User.objects.filter(
+        unit_id__in=list(cases_by_department), role=Role.LIAISON, is_active=True
+    ).values_list("pk", "unit_id")
+    messages = []
+    for user_id, unit_id in liaisons:
+        first = cases_by_department[unit_id][0]
+        url = reverse("eservice_cases") + f"?measure=warning&department={unit_id}"
+        title = _("政务服务办件预警：办件 %(no)s 等即将到达承诺办结时限，请抓紧办结") % {"no": first.case_no}
+        messages.append(notify.Message(user_id, f"eservice_warning:{unit_id}:{day}", title[:200], url=url))
+    return len(notify.notify_many(messages))
+
+
 @transaction.atomic
 def act_on_item(
     item: WorkItem,

@@ -208,6 +208,7 @@ def seed(rng: random.Random, scale: int) -> None:
         )
     )
     feed(source, events)
+    ratable_case(source, specs, now)
     parallel_projects(source, now)
     decide_old_alerts(random.Random(rng.randrange(1 << 30)), now - timedelta(days=7), new_accounts=False)
     count = year_size()
@@ -216,6 +217,49 @@ def seed(rng: random.Random, scale: int) -> None:
 
         seed_value = rng.randrange(1 << 30)
         transaction.on_commit(lambda: seed_service_year.enqueue(cases=count, seed_value=seed_value))
+
+
+# A completed case the demo's visitor can rate on the portal (/portal/service/): number, query code, phone.
+RATABLE_CASE = ("QJ-DEMO-0001", "QJ2026", "13800138000")
+
+
+def ratable_case(source, specs: list[simulate.MatterSpec], now: datetime) -> None:
+    """An instant matter applied for at a window this morning (yesterday before 10:00) and completed on the spot,
+    not rated yet, whose receipt gave the query code in RATABLE_CASE (docs/eservice.md, Demo)."""
+    spec = next(s for s in specs if s.instant and s.windows)
+    local = timezone.localtime(now)
+    applied = local.replace(hour=9, minute=0, second=0, microsecond=0)
+    if local.hour < 10:
+        applied -= timedelta(days=1)
+    case_no, code, phone = RATABLE_CASE
+    ingest.ingest(
+        source,
+        [
+            {
+                "event_id": f"{case_no}-1",
+                "case_no": case_no,
+                "type": "application",
+                "at": applied.isoformat(),
+                "matter": spec.code,
+                "window": spec.windows[0],
+                "applicant_phone": phone,
+                "query_code": code,
+            },
+            {
+                "event_id": f"{case_no}-2",
+                "case_no": case_no,
+                "type": "acceptance",
+                "at": (applied + timedelta(minutes=6)).isoformat(),
+            },
+            {
+                "event_id": f"{case_no}-3",
+                "case_no": case_no,
+                "type": "completion",
+                "at": (applied + timedelta(minutes=25)).isoformat(),
+            },
+        ],
+        now=now,
+    )
 
 
 # (project, name, [(stage, [(matter code, days ago applied, accepted after h, completed after d or None)])])

@@ -1,6 +1,7 @@
 """The case sweep (scheduled every minute): raises the stage of open cases as their boundaries pass, and turns
 every condition found on a case (overdue, seriously overdue, a fee above the standard, suspected off-system
-handling, a 差评) into its alert, once.
+handling, a 差评) into its alert, once. A case entering its warning stage (the last unit of its limit) is no alert —
+there is nothing to explain yet — but its department's liaisons hear of it (预警提醒, one message a day).
 
 It reads only cases whose next check has come (partial index case_due), in batches, one transaction each, claimed
 FOR UPDATE SKIP LOCKED on PostgreSQL so two sweeps share the work. The stage is a comparison with the boundaries
@@ -86,10 +87,13 @@ def sweep(now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:
 def _sweep_batch(cases: list[Case], now: datetime) -> int:
     counts = Counts()
     wanted: list[tuple[Case, str]] = []
+    warned: dict[int, list[Case]] = {}
     for c in cases:
         if c.completed_at is None and not c.paused and c.deadline is not None:
             stage = stage_of(c, now)
             if RANK[stage] > RANK.get(c.stage, 0):
+                if stage == "warning":
+                    warned.setdefault(c.department_id, []).append(c)
                 c.stage = stage
             if c.stage in ("yellow", "red"):
                 c.flags |= Flag.OVERDUE
@@ -130,4 +134,6 @@ def _sweep_batch(cases: list[Case], now: datetime) -> int:
             counts.add(now, c, COUNTER[alert_type])
     store.update(Case, cases, ["stage", "next_check_at", "flags", "alerted"])
     write_counts(counts)
+    if warned:
+        alerts.warn_departments(warned, now)
     return made

@@ -261,6 +261,31 @@ def test_extension_requested_by_the_unit_decided_by_staff_once_per_phase(world, 
     assert e.code == "guard_unmet" and "延期一次" in e.message
 
 
+def test_an_extension_counts_in_its_own_phase_only(world, staff, complaint):
+    """An extension approved while the unit first handled the complaint does not lengthen the re-handling after
+    退回重办: the new phase has the category's limit from its restart, and may be extended once again."""
+    c = assigned(complaint, staff, world.ua)
+    liaison = world.users["liaison"]
+    with time_machine.travel(at("2026-03-03 09:00"), tick=False):
+        c = services.request_extension(liaison, c, limit="3wd", reason="需调取监控")
+        c = services.decide_extension(staff, c, approve=True)
+    assert c.work_item.deadline == at("2026-03-13 00:00")
+    with time_machine.travel(at("2026-03-11 10:00"), tick=False):
+        c = services.submit_reply(liaison, c, text="经查属实，已批评教育。")
+        c = services.approve_reply(world.users["unit_leader"], c)
+        c = services.review_redo(staff, c, note="未说明整改措施，请重新办理")
+    # Wed 11 Mar 10:00 + 5 working days: end of Wed 18 Mar — not three days more.
+    assert c.work_item.deadline == at("2026-03-19 00:00")
+    from xiaoneng.core import workitem
+
+    workitem.refresh_clock(c.work_item, at("2026-03-12 09:00"))
+    assert c.work_item.deadline == at("2026-03-19 00:00")  # the sweep's path agrees
+    with time_machine.travel(at("2026-03-12 09:00"), tick=False):
+        c = services.request_extension(liaison, c, limit="2wd", reason="需再次核查")
+        c = services.decide_extension(staff, c, approve=True)
+    assert c.work_item.deadline == at("2026-03-21 00:00")  # +2 working days: end of Fri 20 Mar
+
+
 def test_a_rejected_extension_leaves_the_deadline(world, staff, complaint):
     c = assigned(complaint, staff, world.ua)
     before = c.work_item.deadline

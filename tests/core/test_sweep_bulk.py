@@ -103,12 +103,16 @@ def random_items(world, rng, n):
                 end = p_start + timedelta(hours=5)
             Pause.objects.create(item=item, reason="补正", started_at=p_start, ended_at=end)
         for _ in range(rng.choice([0, 0, 1, 2])):
+            status = rng.choice(list(ExtensionStatus.values))
+            # Decided in this phase, or before the clock (re)started (a former phase's: it no longer counts).
+            decided = start + timedelta(hours=rng.randrange(-200, 300)) if status != "requested" else None
             Extension.objects.create(
                 item=item,
                 limit=rng.choice(["1wd", "3wd", "5d", "4wh"]),
                 reason="需协调",
                 requested_by=world.users["liaison"],
-                status=rng.choice(list(ExtensionStatus.values)),
+                status=status,
+                decided_at=decided,
             )
         state = rng.choice(["issued", "issued", "signed", "done_requested"])
         stage = rng.choice(list(Stage.values))

@@ -5,7 +5,7 @@ complainant → follow-up and rating → reopened once on dissatisfaction → cl
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from xiaoneng.core.workflow import Transition, Workflow
+from xiaoneng.core.workflow import Transition, Workflow, extension_pending, extension_request_refusal
 from xiaoneng.core.workitem import Kind
 from xiaoneng.org.roles import Role
 
@@ -100,21 +100,13 @@ def _close_valid(item, actor, data):
     return None
 
 
-def _pending_extension(item):
-    return item.extensions.filter(status="requested").first()
-
-
 def _extension_request_valid(item, actor, data):
     from xiaoneng.core import clock_service
     from xiaoneng.core.workflow import TransitionRefused
 
-    if _pending_extension(item) is not None:
-        return _("已有待审批的延期申请 (an extension request is pending)")
     # One extension per phase (SPEC presets: "unit reply 5 working days, one extension on request").
-    if item.extensions.filter(status="approved", decided_at__gte=item.started_at).exists():
-        return _("本阶段已延期一次，不能再申请 (one extension per phase)")
-    if not str(data.get("reason", "")).strip():
-        return _("请填写延期理由 (a reason is required)")
+    if (refusal := extension_request_refusal(item, data, once_per_phase=True)) is not None:
+        return refusal
     try:
         clock_service.parse_limit(str(data.get("limit", "")).strip())
     except (TransitionRefused, ValueError):
@@ -143,12 +135,6 @@ def _accountability_valid(item, actor, data):
         )
     if c.accountability_requested_at is not None:
         return _("已提请问责 (accountability has already been requested)")
-    return None
-
-
-def _extension_pending(item, actor, data):
-    if _pending_extension(item) is None:
-        return _("没有待审批的延期申请 (no pending extension request)")
     return None
 
 
@@ -291,7 +277,7 @@ WORKFLOW = Workflow(
             frozenset({"assigned", "unit_review", "replied"}),
             None,
             STAFF,
-            guard=_extension_pending,
+            guard=extension_pending,
             style="outline-success",
         ),
         Transition(
@@ -300,7 +286,7 @@ WORKFLOW = Workflow(
             frozenset({"assigned", "unit_review", "replied"}),
             None,
             STAFF,
-            guard=_extension_pending,
+            guard=extension_pending,
             style="outline-warning",
         ),
         Transition(

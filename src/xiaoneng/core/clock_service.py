@@ -133,15 +133,22 @@ def evaluate(
 
     The item's pauses and extensions are read through `.all()` (a caller that prefetched them asks the database
     nothing here), unless the caller hands them in, read for many items at once (the sweep): `pauses` as
-    (start, end) pairs, `extensions` as the approved limits in the order they were requested."""
+    (start, end) pairs, `extensions` as the limits approved since the item's start, in the order requested."""
     from .models import ExtensionStatus
 
     cal = calendar(_calendar_region(item))
     if pauses is None:
         pauses = [(p.started_at, p.ended_at) for p in item.pauses.all()] if item.pk else []
     if extensions is None:
+        # The extensions of the current phase only: one approved before the clock last (re)started (a complaint
+        # sent back for re-handling, reopened) lengthened a limit that is over.
         extensions = (
-            [e.limit for e in item.extensions.all() if e.status == ExtensionStatus.APPROVED]
+            [
+                e.limit
+                for e in item.extensions.all()
+                if e.status == ExtensionStatus.APPROVED
+                and (e.decided_at is None or e.decided_at >= item.started_at)
+            ]
             if item.pk
             else []
         )

@@ -132,3 +132,30 @@ class Workflow:
             and (t.relation != "owner" or getattr(actor, "unit_id", None) == item.owner_unit_id)
             and item.state in t.sources
         )
+
+
+# --- extension guards (延期), shared by every kind with a request/decide pair -------------------------------------
+
+
+def pending_extension(item: Any) -> Any:
+    """The item's extension request waiting for a decision, or None."""
+    return item.extensions.filter(status="requested").first()
+
+
+def extension_pending(item: Any, actor: Any, data: dict[str, Any]) -> str | None:
+    """Guard of an extension decision: there must be a request to decide."""
+    if pending_extension(item) is None:
+        return gettext("没有待审批的延期申请 (no pending extension request)")
+    return None
+
+
+def extension_request_refusal(item: Any, data: dict[str, Any], *, once_per_phase: bool = False) -> str | None:
+    """What every extension request must meet: none pending, a reason; with `once_per_phase`, no extension
+    approved since the item's clock last started (a phase: acceptance, re-handling). None when it is met."""
+    if pending_extension(item) is not None:
+        return gettext("已有待审批的延期申请 (an extension request is pending)")
+    if once_per_phase and item.extensions.filter(status="approved", decided_at__gte=item.started_at).exists():
+        return gettext("本阶段已延期一次，不能再申请 (one extension per phase)")
+    if not str(data.get("reason", "")).strip():
+        return gettext("请填写延期理由 (a reason is required)")
+    return None

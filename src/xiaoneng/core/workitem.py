@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -540,7 +540,11 @@ def _claim(due: Any, batch: int) -> list[WorkItem]:
     qs = due.order_by("next_check_at", "pk").annotate(
         # Most items have neither: their pauses and extensions are then not asked for at all.
         sweep_paused=Exists(Pause.objects.filter(item=OuterRef("pk"))),
-        sweep_extended=Exists(Extension.objects.filter(item=OuterRef("pk"), status=ExtensionStatus.APPROVED)),
+        sweep_extended=Exists(
+            Extension.objects.filter(item=OuterRef("pk"), status=ExtensionStatus.APPROVED).filter(
+                Q(decided_at__isnull=True) | Q(decided_at__gte=OuterRef("started_at"))
+            )
+        ),
     )
     if connection.features.has_select_for_update_skip_locked:
         # NO KEY UPDATE: excludes another sweep and a person's transition (FOR UPDATE), yet lets rows that
@@ -565,7 +569,9 @@ def _clock_inputs(items: list[WorkItem]) -> tuple[dict[int, list], dict[int, lis
     extended = [item.pk for item in items if getattr(item, "sweep_extended", True)]
     if extended:
         for item_id, limit in (
+            # This phase's: approved since the clock last started (as clock_service.evaluate reads them).
             Extension.objects.filter(item_id__in=extended, status=ExtensionStatus.APPROVED)
+            .filter(Q(decided_at__isnull=True) | Q(decided_at__gte=F("item__started_at")))
             .order_by("item_id", "requested_at", "id")
             .values_list("item_id", "limit")
         ):

@@ -4,7 +4,7 @@
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from xiaoneng.core.workflow import Transition, Workflow
+from xiaoneng.core.workflow import Transition, Workflow, extension_pending, extension_request_refusal
 from xiaoneng.core.workitem import Kind
 from xiaoneng.org.roles import Role
 
@@ -26,29 +26,17 @@ def _quality_required(item, actor, data):
     return None
 
 
-def _pending_extension(item):
-    return item.extensions.filter(status="requested").first()
-
-
 def _extension_request_valid(item, actor, data):
     from datetime import date
 
-    if _pending_extension(item) is not None:
-        return _("已有待审批的延期申请 (an extension request is pending)")
-    if not str(data.get("reason", "")).strip():
-        return _("请填写延期理由 (a reason is required)")
+    if (refusal := extension_request_refusal(item, data)) is not None:
+        return refusal
     try:
         until = date.fromisoformat(str(data.get("until", "")).strip())
     except ValueError:
         return _("请填写延期至的日期 YYYY-MM-DD (the new date is required)")
     if item.deadline is None or until <= last_day(item.deadline):
         return _("延期日期须晚于现时限 (the new date must be after the current deadline)")
-    return None
-
-
-def _extension_pending(item, actor, data):
-    if _pending_extension(item) is None:
-        return _("没有待审批的延期申请 (no pending extension request)")
     return None
 
 
@@ -135,7 +123,7 @@ WORKFLOW = Workflow(
             frozenset({"issued", "signed", "completion_requested"}),
             None,
             SUPERVISORS,
-            guard=_extension_pending,
+            guard=extension_pending,
             style="outline-success",
         ),
         Transition(
@@ -144,7 +132,7 @@ WORKFLOW = Workflow(
             frozenset({"issued", "signed", "completion_requested"}),
             None,
             SUPERVISORS,
-            guard=_extension_pending,
+            guard=extension_pending,
             style="outline-warning",
         ),
         Transition(

@@ -2,6 +2,8 @@
 reply approved by its head, review (pass / redo), follow-up rating, one reopening, close with a reply and a
 finding, extensions, accountability. Every transition and every refusal, with the clock restarting per phase."""
 
+from datetime import timedelta
+
 import pytest
 import time_machine
 
@@ -9,6 +11,7 @@ from tests.conftest import at, make_user
 from xiaoneng.complaints import services
 from xiaoneng.complaints.models import Attachment, Complaint
 from xiaoneng.complaints.workflow import WORKFLOW
+from xiaoneng.core import workitem
 from xiaoneng.core.audit import AuditEventType
 from xiaoneng.core.models import AuditEvent, Notification
 from xiaoneng.core.workflow import TransitionRefused
@@ -80,6 +83,15 @@ def test_the_official_complained_about_is_recused_even_as_his_units_liaison(worl
     assert Complaint.objects.restrict(world.users["unit_leader"]).filter(pk=c.pk).exists()
     assert not Notification.objects.filter(recipient=liaison, item_id=c.pk).exists()
     assert Notification.objects.filter(recipient=world.users["unit_leader"], item_id=c.pk).exists()
+    # The deadline sweep's stage notices (预警/黄牌/红牌) go to the unit's other liaisons, never to him.
+    other = make_user("ua_liaison_2", Role.LIAISON, world.ua)
+    for day in range(1, 40, 3):
+        workitem.sweep(now=c.submitted_at + timedelta(days=day))
+    stages = Notification.objects.filter(item_id=c.pk, dedupe_key__startswith="stage:")
+    assert set(stages.filter(recipient=other).values_list("dedupe_key", flat=True)) == {
+        f"stage:{c.pk}:{s}" for s in ("warning", "yellow", "red")
+    }
+    assert not Notification.objects.filter(recipient=liaison, item_id=c.pk).exists()
 
 
 def test_handle_directly_then_record_result(world, staff, complaint):

@@ -242,6 +242,37 @@ def test_each_liaison_is_told_once_per_item_and_stage(world, task_kind):
 
 
 @pytest.mark.django_db
+def test_stage_notices_reach_only_liaisons_who_may_open_the_item(world, task_kind):
+    """回避 and a kind's own narrowing (an accountability case) hold for the sweep's messages too: a liaison the
+    item names personally, or one the kind's `visible` hook leaves out, is never told."""
+    from django.db.models import Q
+
+    from xiaoneng.core.models import Recusal
+
+    second = make_user("a_liaison2", Role.LIAISON, world.ua)
+    third = make_user("a_liaison3", Role.LIAISON, world.ua)
+    narrowed = dataclasses.replace(
+        TASK,
+        code="test_task_narrow",
+        extra={"visible": lambda user: ~Q(owner_unit_id=user.unit_id) | Q(pk=0)},
+    )
+    workitem.register(narrowed)
+    try:
+        named = issue(world)
+        Recusal.objects.create(work_item=named, person=world.users["liaison"].person)
+        hidden = issue(world, title="问责案件", kind="test_task_narrow")
+        for now in ("2026-02-27 10:00", "2026-03-02 09:00", "2026-03-06 09:00"):
+            workitem.sweep(now=at(now))
+    finally:
+        workitem.unregister(narrowed.code)
+    assert not world.users["liaison"].notifications.filter(item_id=named.pk).exists()
+    for liaison in (second, third):
+        assert liaison.notifications.filter(item_id=named.pk).count() == 3  # warning, yellow, red
+        assert not liaison.notifications.filter(item_id=hidden.pk).exists()
+    assert WorkItem.objects.get(pk=hidden.pk).stage == "red"  # swept all the same
+
+
+@pytest.mark.django_db
 def test_a_message_sent_before_is_not_sent_again(world, task_kind):
     from xiaoneng.core import notify
 

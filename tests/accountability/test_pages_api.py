@@ -573,3 +573,48 @@ def test_pending_approvals_are_counted_on_the_home_page_and_approvers_told(
     page = client_for(approver).get("/").content.decode()
     assert "待审批的问责处理意见" in page
     assert pending(case).sanction.code == "efficiency_warning"
+
+
+@pytest.mark.django_db
+def test_the_complaint_page_links_to_its_case_for_those_who_may_open_it(
+    world, complaint_office, staff, other, media
+):
+    """The complaint → case link (the case already links back): a supervisor, once 提请问责 is recorded, gets the
+    way to open the case prefilled from the complaint, then the case itself; a reader of the complaint who may
+    not open the case (a leader: a case is a person's record) gets no link and no case number."""
+    from xiaoneng.complaints import services as complaints
+    from xiaoneng.complaints.models import Category, Complaint
+
+    c, _code, _new = complaints.submit(
+        channel="hotline",
+        category=Category.objects.get(code="discipline"),
+        subject_unit=world.ua2,
+        subject_person=other,
+        content="窗口工作人员上班打牌",
+        phone="13700000002",
+    )
+    Complaint.objects.filter(pk=c.pk).update(finding="true", accountability_requested_at=timezone.now())
+    url = f"/complaints/{c.pk}/"
+    page = client_for(staff).get(url).content.decode()
+    assert (
+        f'href="/accountability/new/?complaint={c.pk}"' in page
+        and 'data-testid="accountability-case"' not in page
+    )
+    form = client_for(staff).get(f"/accountability/new/?complaint={c.pk}").content.decode()
+    assert c.tracking_no in form  # prefilled from the complaint
+    case = services.open_case(
+        actor=staff,
+        source="complaint",
+        complaint=Complaint.objects.get(pk=c.pk),
+        summary="投诉属实",
+        subjects=[services.SubjectInput(unit=world.ua2, person=other, behaviour=B("games_cards"))],
+    )
+    page = client_for(staff).get(url).content.decode()
+    assert f'href="/accountability/{case.pk}/"' in page and case.number in page
+    assert "accountability-new" not in page
+    leader = world.users["leader"]
+    r = client_for(leader).get(url)
+    assert r.status_code == 200, "the leader reads the complaint"
+    body = r.content.decode()
+    assert case.number not in body and "accountability-case" not in body and "accountability-new" not in body
+    assert client_for(leader).get(f"/accountability/{case.pk}/").status_code in (403, 404)

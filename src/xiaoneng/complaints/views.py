@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -211,9 +212,27 @@ def detail(request, pk):
             "suggestions": selectors.related_suggestions(c, request.user) if wi.closed_at is None else [],
             "can_link": "link_related" in {t.name for t in WORKFLOW.available(wi, request.user)},
             "direct": c.handling == Handling.DIRECT,
+            **_accountability_link(c, request.user),
         }
     )
     return render(request, "complaints/detail.html", context)
+
+
+def _accountability_link(c, user) -> dict:
+    """The accountability case opened from this complaint, when the reader may open it (a case is a person's
+    record: its own scope decides), or — for a supervisor, once 提请问责 is recorded and no case exists yet — the
+    way to open one prefilled from the complaint."""
+    from django.apps import apps
+
+    if not apps.is_installed("xiaoneng.accountability"):
+        return {}
+    if c.accountability_case_id:
+        Case = apps.get_model("accountability", "Case")
+        case = scope.restrict(Case, user).filter(pk=c.accountability_case_id).only("pk", "number").first()
+        return {"accountability_case": case}
+    if c.accountability_requested_at is not None and user.role == Role.SUPERVISOR:
+        return {"accountability_new": f"{reverse('accountability_new')}?complaint={c.pk}"}
+    return {}
 
 
 @role_required(Role.SUPERVISOR)

@@ -47,7 +47,7 @@ def _sanction(value: Any) -> Sanction:
 def _text(value: Any, *, what: str, max_length: int) -> str:
     text = str(value or "").strip()
     if not text:
-        raise _bad(_("请填写%(what)s (%(what)s is required)") % {"what": what})
+        raise _bad(_("请填写%(what)s (required)") % {"what": what})
     if len(text) > max_length:
         raise _bad(
             _("%(what)s不能超过%(n)d个字 (too long)") % {"what": what, "n": max_length},

@@ -182,3 +182,198 @@ def test_a_refused_attachment_creates_nothing(world, office, category, client):
     resp = client.post("/portal/submit/", data)
     assert resp.status_code == 400 and "PDF" in resp.content.decode()
     assert not Complaint.objects.exists()
+
+
+# --- PDF ------------------------------------------------------------------------------------------------------
+
+
+PDF_MARK = "CanaryPdf77"  # ASCII: PDF writes other text as escaped UTF-16, which a byte search would miss
+
+
+def pdf_full_of_identity() -> bytes:
+    """A PDF that carries the complainant everywhere a PDF can: document info, XMP on the catalog, the page and
+    the picture, EXIF and a comment inside the embedded JPEG, a sticky note with its author, a file attachment,
+    JavaScript, an outline entry — and an earlier revision (an incremental save) with the author's name that the
+    last revision replaced. Streams are written uncompressed so a surviving marker shows in the bytes."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(200, 200)
+    jpeg = bytearray(jpeg_with_exif())
+    comment = b"COM-" + PDF_MARK.encode()
+    jpeg[2:2] = b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment  # a JPEG comment segment
+    with Image.open(io.BytesIO(bytes(jpeg))) as im:
+        width, height = im.size
+    image = DecodedStreamObject()
+    image.set_data(bytes(jpeg))
+    image.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Image"),
+            NameObject("/Width"): NumberObject(width),
+            NameObject("/Height"): NumberObject(height),
+            NameObject("/ColorSpace"): NameObject("/DeviceRGB"),
+            NameObject("/BitsPerComponent"): NumberObject(8),
+            NameObject("/Filter"): NameObject("/DCTDecode"),
+        }
+    )
+
+    def xmp(tag):
+        s = DecodedStreamObject()
+        s.set_data(
+            f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><dc:creator>{PDF_MARK}-{tag}</dc:creator></x:xmpmeta>'.encode()
+        )
+        s.update({NameObject("/Type"): NameObject("/Metadata"), NameObject("/Subtype"): NameObject("/XML")})
+        return writer._add_object(s)
+
+    image[NameObject("/Metadata")] = xmp("image")
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/XObject"): DictionaryObject({NameObject("/Im0"): writer._add_object(image)})}
+    )
+    content = DecodedStreamObject()
+    content.set_data(b"q 100 0 0 75 50 60 cm /Im0 Do Q")
+    page[NameObject("/Contents")] = writer._add_object(content)
+    page[NameObject("/Metadata")] = xmp("page")
+    page[NameObject("/PieceInfo")] = DictionaryObject(
+        {
+            NameObject("/WPS"): DictionaryObject(
+                {NameObject("/Private"): TextStringObject(PDF_MARK + "-piece")}
+            )
+        }
+    )
+    note = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Text"),
+            NameObject("/Rect"): ArrayObject(
+                [NumberObject(0), NumberObject(0), NumberObject(20), NumberObject(20)]
+            ),
+            NameObject("/T"): TextStringObject(PDF_MARK + "-author"),
+            NameObject("/Contents"): TextStringObject("批注：" + PDF_MARK),
+        }
+    )
+    page[NameObject("/Annots")] = ArrayObject([writer._add_object(note)])
+    writer.add_metadata(
+        {"/Author": PDF_MARK + "Info", "/Title": "王举报的投诉材料", "/Creator": "WPS " + PDF_MARK}
+    )
+    writer.root_object[NameObject("/Metadata")] = xmp("catalog")
+    writer.add_attachment("身份证.txt", ("身份证 " + PDF_MARK).encode())
+    script = DictionaryObject(
+        {
+            NameObject("/S"): NameObject("/JavaScript"),
+            NameObject("/JS"): TextStringObject(f"app.alert('{PDF_MARK}-js');"),
+        }
+    )
+    writer.root_object[NameObject("/OpenAction")] = writer._add_object(script)
+    page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): writer._add_object(script)})
+    writer.add_outline_item(title=PDF_MARK + "-outline", page_number=0)
+    for s in writer._objects:  # keep every stream readable in the bytes
+        if hasattr(s, "decoded_self"):
+            s.decoded_self = None
+    first = io.BytesIO()
+    writer.write(first)
+    # An incremental save that renames the author: the earlier revision stays in the file.
+    appended = PdfWriter(PdfReader(io.BytesIO(first.getvalue())), incremental=True)
+    appended.add_metadata({"/Author": "匿名"})
+    second = io.BytesIO()
+    appended.write(second)
+    data = second.getvalue()
+    assert (PDF_MARK + "Info").encode() in data  # the earlier revision still names him
+    return data
+
+
+def _all_text(pdf: bytes) -> bytes:
+    """Every byte of the file and every stream decoded, to look for what must be gone."""
+    from pypdf import PdfReader
+    from pypdf.generic import StreamObject
+
+    reader = PdfReader(io.BytesIO(pdf))
+    parts = [pdf]
+    for num in range(1, reader.trailer["/Size"]):
+        try:
+            obj = reader.get_object(num)
+        except Exception:
+            continue
+        if isinstance(obj, StreamObject):
+            try:
+                parts.append(obj.get_data())
+            except Exception:
+                parts.append(obj._data)
+    return b"\n".join(parts)
+
+
+def test_a_pdf_keeps_its_pages_and_loses_every_trace_of_its_author():
+    from pypdf import PdfReader
+
+    original = pdf_full_of_identity()
+    assert PDF_MARK.encode() in _all_text(original) and b"CanaryCam" in original
+    clean = attachments.clean(upload("王举报的材料.pdf", original, "application/pdf"))
+    assert clean.ext == "pdf" and clean.content_type == "application/pdf"
+    found = _all_text(clean.data)
+    assert PDF_MARK.encode() not in found and b"CanaryCam" not in found  # (CanaryCam: the photo's EXIF)
+    reader = PdfReader(io.BytesIO(clean.data))
+    assert len(reader.pages) == 1 and reader.metadata in (None, {}) and reader.xmp_metadata is None
+    assert "/Names" not in reader.trailer["/Root"] and "/Outlines" not in reader.trailer["/Root"]
+    assert "/Annots" not in reader.pages[0]
+    # The picture is still there and still decodes to the same size (its pixels untouched).
+    (img,) = reader.pages[0].images
+    assert img.image.size == Image.open(io.BytesIO(jpeg_with_exif())).size
+    assert not img.image.getexif()
+
+
+def test_pdfs_that_cannot_be_cleaned_are_refused(settings):
+    from pypdf import PdfWriter
+
+    w = PdfWriter()
+    w.add_blank_page(100, 100)
+    w.encrypt(user_password="secret", owner_password="owner")
+    locked = io.BytesIO()
+    w.write(locked)
+    with pytest.raises(attachments.AttachmentRefused) as e:
+        attachments.clean(upload("locked.pdf", locked.getvalue()))
+    assert "加密" in e.value.message
+    settings.XIAONENG_ATTACHMENT_PDF_MAX_PAGES = 2
+    long = PdfWriter()
+    for _ in range(3):
+        long.add_blank_page(100, 100)
+    out = io.BytesIO()
+    long.write(out)
+    with pytest.raises(attachments.AttachmentRefused) as e:
+        attachments.clean(upload("long.pdf", out.getvalue()))
+    assert "页" in e.value.message
+    with pytest.raises(attachments.AttachmentRefused) as e:
+        attachments.clean(upload("cut.pdf", out.getvalue()[: len(out.getvalue()) // 3]))
+    assert "PDF" in e.value.message
+
+
+def test_an_encrypted_pdf_with_an_empty_user_password_is_opened_and_cleaned():
+    from pypdf import PdfReader, PdfWriter
+
+    w = PdfWriter()
+    w.add_blank_page(100, 100)
+    w.add_metadata({"/Author": PDF_MARK})
+    w.encrypt(user_password="", owner_password="owner-only")
+    out = io.BytesIO()
+    w.write(out)
+    clean = attachments.clean(upload("scan.pdf", out.getvalue()))
+    reader = PdfReader(io.BytesIO(clean.data))
+    assert not reader.is_encrypted and len(reader.pages) == 1 and PDF_MARK.encode() not in clean.data
+
+
+def test_the_portal_takes_a_pdf_and_stores_the_clean_copy(world, office, category, client):
+    data = complaint_data(world, category)
+    data.update(form_tokens(client))
+    data["attachments"] = [upload("王举报的材料.pdf", pdf_full_of_identity(), "application/pdf")]
+    tracking, _code = submitted(client, client.post("/portal/submit/", data))
+    (row,) = Complaint.objects.get(tracking_no=tracking).attachments.all()
+    stored = row.file.read()
+    assert row.name == "attachment-1.pdf" and PDF_MARK.encode() not in _all_text(stored)
+    assert b"CanaryCam" not in _all_text(stored)

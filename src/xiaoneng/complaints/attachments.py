@@ -10,9 +10,14 @@ the unit complained about who complained (SPEC §2, whistleblower protection). S
 - .docx files are rewritten part by part: core/app/custom properties replaced by empty ones, author and
   initials attributes (tracked changes, comments, people) blanked, embedded images re-encoded like photos;
   macro-enabled or malformed packages and zip bombs are refused;
-- PDF and every other type are refused: PDF metadata lives in too many places (document info, XMP streams on
-  any object, annotation authors, EXIF inside embedded JPEGs, earlier revisions kept by incremental saves) to
-  promise a clean copy. The portal asks for photos or a .docx instead.
+- PDF files are rebuilt page by page with pypdf into a new file (`clean_pdf`): only the pages and what they draw
+  are copied — no document information (author, producer, dates), no catalog (outlines, forms, embedded files,
+  JavaScript, open actions, the structure tree), no earlier revisions an incremental save kept, a new file
+  identifier; on every copied object the XMP streams (/Metadata), application data (/PieceInfo), thumbnails,
+  annotations (comments and their authors, links, form widgets, file attachments) and actions are removed, and
+  the JPEG images keep their pixels but lose every APPn segment but JFIF/Adobe (EXIF, XMP, ICC, IPTC) and their
+  comments. Encrypted files (beyond an empty user password), JPEG 2000 images and unreadable files are refused;
+- every other type is refused.
 
 The stored file gets a random name; the original name is not kept (it can be "张三的举报.docx").
 """
@@ -36,6 +41,8 @@ MAX_BYTES = 10 * 1024 * 1024  # per file
 MAX_TOTAL = 25 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # 40 megapixels: more than any phone camera; above it Pillow would risk a bomb
 DOCX_MAX_ENTRIES = 500
+PDF_MAX_PAGES = 200
+PDF_TYPE = "application/pdf"
 DOCX_MAX_UNCOMPRESSED = 100 * 1024 * 1024
 
 IMAGE_FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
@@ -168,6 +175,121 @@ def clean_docx(data: bytes) -> CleanFile:
     return CleanFile(out.getvalue(), "docx", DOCX_TYPE)
 
 
+# Keys removed from every object of a rebuilt PDF: metadata, application data, thumbnails, annotations, actions.
+_PDF_DROP = (
+    "/Metadata",
+    "/PieceInfo",
+    "/LastModified",
+    "/Thumb",
+    "/Annots",
+    "/AA",
+    "/A",
+    "/JS",
+    "/AF",
+    "/EmbeddedFiles",
+    "/OpenAction",
+)
+# JPEG segments a clean image keeps: JFIF (APP0) and Adobe's colour transform (APP14); the rest of APP1–APP15
+# (EXIF, XMP, ICC, IPTC …) and comments go. Everything from the first scan (SOS) on is the picture itself.
+_JPEG_KEEP_APP = {0xE0, 0xEE}
+
+
+def strip_jpeg(data: bytes) -> bytes:
+    """A JPEG stream without its metadata segments (the pixels untouched), or AttachmentRefused."""
+    if not data.startswith(b"\xff\xd8"):
+        raise AttachmentRefused(_("PDF 中的图片已损坏 (an image in the PDF cannot be read)"))
+    out = bytearray(b"\xff\xd8")
+    i = 2
+    while i + 4 <= len(data):
+        if data[i] != 0xFF:
+            raise AttachmentRefused(_("PDF 中的图片已损坏 (an image in the PDF cannot be read)"))
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker == 0xDA:  # start of scan: the rest is image data
+            out += data[i:]
+            return bytes(out)
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        if length < 2 or i + 2 + length > len(data):
+            raise AttachmentRefused(_("PDF 中的图片已损坏 (an image in the PDF cannot be read)"))
+        segment = data[i : i + 2 + length]
+        if not ((0xE0 <= marker <= 0xEF and marker not in _JPEG_KEEP_APP) or marker == 0xFE):
+            out += segment
+        i += 2 + length
+    raise AttachmentRefused(_("PDF 中的图片已损坏 (an image in the PDF cannot be read)"))
+
+
+def clean_pdf(data: bytes) -> CleanFile:
+    """A new PDF of the same pages with nothing but what they draw (see the module's notes)."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.errors import PdfReadError, PyPdfError
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
+
+    unreadable = _("PDF 文件已损坏或无法读取 (the PDF file cannot be read)")
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise AttachmentRefused(
+                _("不接受加密的 PDF 文件，请去除密码后再上传 (encrypted PDF files are not accepted)")
+            )
+        pages = reader.pages
+        if len(pages) > limit("PDF_MAX_PAGES", PDF_MAX_PAGES):
+            raise AttachmentRefused(
+                _("PDF 文件不能超过 %(n)d 页 (the PDF has too many pages)")
+                % {"n": limit("PDF_MAX_PAGES", PDF_MAX_PAGES)}
+            )
+        writer = PdfWriter()
+        for page in pages:
+            writer.add_page(page)
+        writer.metadata = None  # no /Info at all: no author, title, producer or dates
+
+        seen: set[int] = set()
+        stack: list = [writer.root_object]
+        while stack:
+            obj = stack.pop()
+            if isinstance(obj, IndirectObject):
+                if id(obj.get_object()) in seen:
+                    continue
+                obj = obj.get_object()
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            if isinstance(obj, DictionaryObject):
+                for key in _PDF_DROP:
+                    if key in obj:
+                        del obj[key]
+                if isinstance(obj, StreamObject) and obj.get("/Subtype") == "/Image":
+                    _clean_pdf_image(obj)
+                stack.extend(obj.values())
+            elif isinstance(obj, ArrayObject):
+                stack.extend(obj)
+        # What the removed keys pointed to was copied with the pages: unreferenced now, it must not be written.
+        writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
+        out = io.BytesIO()
+        writer.write(out)
+    except AttachmentRefused:
+        raise
+    except (PdfReadError, PyPdfError, ValueError, TypeError, KeyError, OSError, RecursionError):
+        raise AttachmentRefused(unreadable) from None
+    return CleanFile(out.getvalue(), "pdf", PDF_TYPE)
+
+
+def _clean_pdf_image(stream) -> None:
+    filters = stream.get("/Filter")
+    names = [str(f) for f in filters] if isinstance(filters, list) else ([str(filters)] if filters else [])
+    if "/JPXDecode" in names:
+        raise AttachmentRefused(
+            _(
+                "PDF 中含有无法清理的 JPEG 2000 图片，请改为上传照片 (JPEG 2000 images in PDF files are not accepted)"
+            )
+        )
+    if "/DCTDecode" in names:
+        if names != ["/DCTDecode"]:
+            raise AttachmentRefused(_("PDF 中的图片已损坏 (an image in the PDF cannot be read)"))
+        stream._data = strip_jpeg(stream._data)
+
+
 def clean(upload) -> CleanFile:
     """The cleaned copy of one uploaded file, or AttachmentRefused with the reason in Chinese and English."""
     if upload.size > limit("MAX_BYTES", MAX_BYTES):
@@ -183,14 +305,12 @@ def clean(upload) -> CleanFile:
     if kind == "zip":
         return clean_docx(data)
     if kind == "pdf":
-        raise AttachmentRefused(
-            _(
-                "暂不接受 PDF 文件（无法可靠地去除其中的个人信息），请改为上传照片或 Word (.docx) 文件 "
-                "(PDF files are not accepted: their metadata cannot be removed reliably; send photos or .docx)"
-            )
-        )
+        return clean_pdf(data)
     raise AttachmentRefused(
-        _("只接受照片（JPEG、PNG、WebP）和 Word (.docx) 文件 (only photos and .docx files are accepted)")
+        _(
+            "只接受照片（JPEG、PNG、WebP）、Word (.docx) 和 PDF 文件 "
+            "(only photos, .docx and PDF files are accepted)"
+        )
     )
 
 

@@ -405,3 +405,74 @@ def test_the_portal_in_english(world, category, client, settings):
         html = client.get(url).content.decode()
         assert 'lang="en"' in html
         assert "投诉编号" not in html and "我要投诉" not in html, url
+
+
+# --- without JavaScript ------------------------------------------------------------------------------------------
+
+
+def nojs_tokens(client, **extra) -> dict:
+    """What a browser without script sends: the form's key and challenge, no nonce, and the <noscript> field."""
+    html = client.get("/portal/submit/", **extra).content.decode()
+    assert 'name="nojs" value="1"' in html  # inside <noscript>: only a browser without script sends it
+    return {
+        "idempotency_key": re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', html)[1],
+        "pow_challenge": re.search(r'name="pow_challenge" value="([^"]+)"', html)[1],
+        "pow_nonce": "",
+        "nojs": "1",
+    }
+
+
+def test_without_script_the_form_is_sent_after_a_wait_instead_of_the_proof_of_work(
+    world, office, category, client
+):
+    import time_machine
+
+    with time_machine.travel("2026-03-02 10:00:00+08:00", tick=False) as clock:
+        data = complaint_data(
+            world, category, unit="", unit_query=world.ua.name
+        )  # no search list without script
+        data.update(nojs_tokens(client))
+        resp = client.post("/portal/submit/", data)
+        page = resp.content.decode()
+        assert resp.status_code == 400 and "提交过快" in page and not IntakeRequest.objects.exists()
+        # Shown again with the same challenge: the time since the form was opened counts on.
+        assert f'value="{data["pow_challenge"]}"' in page
+        clock.shift(challenge.NOJS_MIN_SECONDS + 1)
+        tracking, _code = submitted(client, client.post("/portal/submit/", data))
+    c = Complaint.objects.get(tracking_no=tracking)
+    assert c.subject_unit == world.ua and c.channel == "web"
+
+
+def test_without_script_a_forged_or_foreign_challenge_is_refused(world, office, category, client):
+    data = complaint_data(world, category)
+    data.update(nojs_tokens(client))
+    other = nojs_tokens(client)
+    data["pow_challenge"] = other["pow_challenge"]  # solved nothing, and bound to another form
+    resp = client.post("/portal/submit/", data)
+    assert resp.status_code == 400 and "安全校验已失效" in resp.content.decode()
+    data.pop("nojs")  # and a script that just leaves the nonce out gets no way around the proof of work
+    data["pow_challenge"] = nojs_tokens(client)["pow_challenge"]
+    assert client.post("/portal/submit/", data).status_code == 400
+    assert not IntakeRequest.objects.exists()
+
+
+def test_the_no_script_path_has_its_own_tight_limits(world, office, category, client, settings):
+    import time_machine
+
+    settings.XIAONENG_RATE_LIMITS = {"submit_nojs": (2, 3600), "submit_nojs_all": (3, 3600)}
+    cache.clear()
+    with time_machine.travel("2026-03-02 10:00:00+08:00", tick=False) as clock:
+        forms = []
+        for addr in ["203.0.113.5"] * 3 + ["198.51.100.7"] * 2:
+            data = complaint_data(world, category)
+            data.update(nojs_tokens(client, REMOTE_ADDR=addr))
+            forms.append((addr, data))
+        clock.shift(challenge.NOJS_MIN_SECONDS + 1)
+        codes = [client.post("/portal/submit/", d, REMOTE_ADDR=a).status_code for a, d in forms]
+        # Two from the first address, the third refused; one from the second, then the portal's allowance is spent.
+        assert codes == [302, 302, 429, 302, 429]
+        # The scripted path is untouched by either.
+        data = complaint_data(world, category)
+        data.update(form_tokens(client))
+        assert client.post("/portal/submit/", data, REMOTE_ADDR="198.51.100.7").status_code == 302
+    assert IntakeRequest.objects.count() == 4

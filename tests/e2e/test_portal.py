@@ -76,3 +76,36 @@ def test_large_type_and_english(phone):
     page.click("[data-testid=lang-en]")
     page.wait_for_selector("text=Check the progress")
     assert page.get_attribute("html", "lang") == "en"
+
+
+def test_a_citizen_whose_browser_runs_no_script_can_still_complain(
+    browser, live_server, demo_city, monkeypatch
+):
+    """JavaScript off (an old phone, a locked-down browser): no search list and no proof of work — the unit is
+    typed in full, the page says it can be sent as it is, and it is accepted once the form has been open a
+    moment (challenge.verify_waited)."""
+    from xiaoneng.complaints import challenge
+
+    monkeypatch.setattr(challenge, "NOJS_MIN_SECONDS", 1)
+    cache.clear()
+    Category.objects.get_or_create(code="delay", defaults={"name": "办事拖拉"})
+    unit = Unit.objects.filter(handles_complaints=False, name__contains="局").order_by("code").first()
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, java_script_enabled=False
+    )
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    try:
+        page.goto(live_server.url + "/portal/submit/")
+        assert page.is_visible("[data-testid=nojs-note]")
+        page.select_option("#id_category", label="办事拖拉")
+        page.fill("#id_unit_query", unit.name)
+        page.fill("#id_content", "窗口一直没有人，等了一个上午。")
+        page.check("#id_anonymous_1")  # anonymous
+        page.wait_for_timeout(1200)  # a person takes longer than that to fill the form
+        page.click("button[type=submit]")
+        page.wait_for_selector("[data-testid=tracking-no]")
+        tracking = page.inner_text("[data-testid=tracking-no]").strip()
+        assert Complaint.objects.get(tracking_no=tracking).subject_unit == unit
+    finally:
+        context.close()

@@ -12,6 +12,13 @@ another submission: replaying it can only resend the same submission, which the 
 first complaint again. The page's script (static/portal/portal.js) looks for a nonce such that
 SHA-256("<challenge>:<nonce>") starts with `bits` zero bits (2^bits tries on average; 16 bits take well under
 a second on a current phone and start as soon as the page opens). Challenges expire after MAX_AGE.
+
+Without JavaScript (an old phone, a locked-down office browser, a text browser) nothing can be computed, so the
+form says it is sent without script (a hidden field inside <noscript>) and the challenge is met by time instead:
+the same signed challenge, submitted no sooner than NOJS_MIN_SECONDS after it was issued (`verify_waited`) — a
+person filling in a complaint takes far longer, a script posting at once is refused. Waiting costs a script no
+CPU, so that path also has its own, much tighter rate limits — per address and for the whole portal
+(ratelimit "submit_nojs", "submit_nojs_all") — which a flood exhausts without touching the scripted path.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 MAX_AGE = 2 * 3600  # seconds a form may stay open
 DEFAULT_BITS = 16
+NOJS_MIN_SECONDS = 8  # the least time between opening the form and sending it without script
 
 
 def bits() -> int:
@@ -61,21 +69,44 @@ def solve(challenge: str) -> str:
     return str(nonce)
 
 
-def verify(challenge: str, nonce: str, binding: str, *, now: float | None = None) -> str | None:
-    """None when `nonce` solves `challenge` issued for `binding`; otherwise why not ("invalid", "expired",
-    "unsolved")."""
+def _checked(challenge: str, binding: str, now: float | None) -> tuple[str | None, list[str], float]:
+    """(why it is not valid or None, its parts, its age in seconds): signature, difficulty and age."""
     parts = (challenge or "").split(".")
     if len(parts) != 4 or not parts[0].isdigit() or not parts[2].isdigit():
-        return "invalid"
+        return "invalid", parts, 0.0
     body = ".".join(parts[:3])
     if not constant_time_compare(parts[3], _sign(body, binding)):
-        return "invalid"
+        return "invalid", parts, 0.0
     if int(parts[2]) < bits():
-        return "invalid"  # issued under an easier setting: not good enough now
+        return "invalid", parts, 0.0  # issued under an easier setting: not good enough now
     now = now if now is not None else time.time()
     age = now - int(parts[0])
     if age > MAX_AGE or age < -60:
-        return "expired"
+        return "expired", parts, age
+    return None, parts, age
+
+
+def still_valid(challenge: str, binding: str, *, now: float | None = None) -> bool:
+    """Whether `challenge` is a live one for `binding` (a form shown again after an error keeps its challenge,
+    and with it the time it was first opened)."""
+    return _checked(challenge, binding, now)[0] is None
+
+
+def verify_waited(challenge: str, binding: str, *, now: float | None = None) -> str | None:
+    """The no-script path: None when `challenge` for `binding` was issued at least NOJS_MIN_SECONDS ago;
+    otherwise why not ("invalid", "expired", "early")."""
+    why, _parts, age = _checked(challenge, binding, now)
+    if why is not None:
+        return why
+    return "early" if age < NOJS_MIN_SECONDS else None
+
+
+def verify(challenge: str, nonce: str, binding: str, *, now: float | None = None) -> str | None:
+    """None when `nonce` solves `challenge` issued for `binding`; otherwise why not ("invalid", "expired",
+    "unsolved")."""
+    why, parts, _age = _checked(challenge, binding, now)
+    if why is not None:
+        return why
     if not (nonce or "").isdigit() or len(nonce) > 12:
         return "unsolved"
     digest = hashlib.sha256(f"{challenge}:{nonce}".encode()).digest()

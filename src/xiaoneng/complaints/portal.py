@@ -145,6 +145,8 @@ class ComplaintForm(forms.Form):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
     pow_challenge = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
     pow_nonce = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
+    # "1" from inside <noscript>: the browser runs no script, the challenge is met by time (challenge.py).
+    nojs = forms.CharField(widget=forms.HiddenInput, required=False, max_length=1)
 
     def clean_idempotency_key(self):
         key = self.cleaned_data["idempotency_key"]
@@ -179,7 +181,23 @@ class ComplaintForm(forms.Form):
             except forms.ValidationError:
                 self.add_error("contact", _("电子邮箱格式不正确 (the e-mail address is not valid)"))
         key = data.get("idempotency_key")
-        if key:
+        data["without_script"] = data.get("nojs") == "1" and not data.get("pow_nonce")
+        if key and data["without_script"]:
+            why = challenge.verify_waited(data.get("pow_challenge", ""), key)
+            if why == "early":
+                self.add_error(
+                    None,
+                    _(
+                        "提交过快：请核对所填内容，%(n)d 秒后再提交 "
+                        "(sent too quickly: check what you wrote and submit again in %(n)d seconds)"
+                    )
+                    % {"n": challenge.NOJS_MIN_SECONDS},
+                )
+            elif why is not None:
+                self.add_error(
+                    None, _("安全校验已失效，请重新提交 (the security check expired; submit again)")
+                )
+        elif key:
             why = challenge.verify(data.get("pow_challenge", ""), data.get("pow_nonce", ""), key)
             if why is not None:
                 self.add_error(
@@ -229,11 +247,18 @@ def index(request):
     return render(request, "portal/index.html", {"categories": Category.objects.filter(active=True)})
 
 
-def _new_form_context(form: ComplaintForm | None = None, key: str | None = None) -> dict:
+def _new_form_context(form: ComplaintForm | None = None, key: str | None = None, previous: str = "") -> dict:
     key = key or uuid.uuid4().hex
     if form is None:
         form = ComplaintForm(initial={"idempotency_key": key})
-    return {"form": form, "challenge": challenge.issue(key), "idempotency_key": key}
+    # A form shown again after an error keeps its live challenge (the time it was opened counts on).
+    live = previous if previous and challenge.still_valid(previous, key) else challenge.issue(key)
+    return {
+        "form": form,
+        "challenge": live,
+        "idempotency_key": key,
+        "nojs_seconds": challenge.NOJS_MIN_SECONDS,
+    }
 
 
 @limited("submit")
@@ -247,6 +272,10 @@ def submit(request):
     error = None
     if form.is_valid():
         data = form.cleaned_data
+        if data["without_script"]:  # no proof of work: the no-script allowance, per address and overall
+            wait = ratelimit.hit_request("submit_nojs", request) or ratelimit.hit("submit_nojs_all", "portal")
+            if wait is not None:
+                return too_many(request, wait)
         try:
             cleaned = attachments.clean_all(files)
             key = data["idempotency_key"]
@@ -284,7 +313,9 @@ def submit(request):
             error = e.message
     # The same idempotency key again: a corrected form is still the same submission.
     key = form.cleaned_data.get("idempotency_key") if hasattr(form, "cleaned_data") else None
-    ctx = _new_form_context(form, key or _valid_key(request.POST.get("idempotency_key")))
+    ctx = _new_form_context(
+        form, key or _valid_key(request.POST.get("idempotency_key")), request.POST.get("pow_challenge", "")
+    )
     ctx["error"] = error
     return render(request, "portal/submit.html", ctx, status=400)
 

@@ -22,6 +22,10 @@ from xiaoneng.core.middleware import client_ip
 
 DEFAULTS: dict[str, tuple[int, int]] = {
     "submit": (10, 3600),  # complaints per address per hour
+    # Complaints sent without script (no proof of work, challenge.verify_waited): per address, and for the whole
+    # portal — a flood on that path uses up its own allowance only.
+    "submit_nojs": (3, 3600),
+    "submit_nojs_all": (60, 3600),
     "track": (30, 600),  # lookups (tracking number + query code) per address per 10 minutes
     "rate": (10, 3600),  # ratings per address per hour
     "wall": (120, 60),  # 回音壁 pages and searches per address per minute

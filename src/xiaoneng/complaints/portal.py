@@ -189,7 +189,7 @@ class ComplaintForm(forms.Form):
                     None,
                     _(
                         "提交过快：请核对所填内容，%(n)d 秒后再提交 "
-                        "(sent too quickly: check what you wrote and submit again in %(n)d seconds)"
+                        "(sent too quickly: check what you wrote and submit again shortly)"
                     )
                     % {"n": challenge.NOJS_MIN_SECONDS},
                 )

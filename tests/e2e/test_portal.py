@@ -109,3 +109,43 @@ def test_a_citizen_whose_browser_runs_no_script_can_still_complain(
         assert Complaint.objects.get(tracking_no=tracking).subject_unit == unit
     finally:
         context.close()
+
+
+def test_a_citizen_reads_the_reply_and_rates_it_from_a_phone(phone):
+    """After the office answers, the citizen finds the reply with the tracking number and query code, rates it
+    (满意 with a comment) and sees the rating; staff can then close the complaint."""
+    from xiaoneng.complaints import services
+    from xiaoneng.org.models import User
+
+    page = phone
+    staff = User.objects.get(username="supervisor")
+    unit = Unit.objects.get(code="990100-KJJ")
+    c, code, _new = services.submit(
+        channel="web",
+        category=Category.objects.get(code="delay"),
+        subject_unit=unit,
+        content="申报材料提交一个月无人审核。",
+        anonymous=True,
+        phone="13800138001",
+    )
+    c = services.accept(staff, c)
+    c = services.handle_directly(staff, c)
+    c = services.record_result(staff, c, text="经核查，材料因系统故障未推送，已完成审核。")
+    reply = "您好：经核查，您反映的问题属实，材料已审核完毕。感谢监督。"
+    services.review_pass(staff, c, public_reply=reply, finding="true")
+
+    page.goto(page.base + "/portal/track/")
+    page.fill("#id_tracking_no", c.tracking_no)
+    page.fill("#id_code", code)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=public-reply]")
+    assert page.inner_text("[data-testid=public-reply]").strip() == reply
+    page.check("text=满意")
+    page.fill("textarea[name=note]", "处理及时，谢谢。")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.click("text=提交评价")
+    page.wait_for_selector("text=您的评价：")
+    assert "满意" in page.inner_text("main")
+    c.refresh_from_db()
+    assert c.rating == "satisfied" and c.rating_note == "处理及时，谢谢。"
+    assert services.close(staff, c).work_item.state == "closed"

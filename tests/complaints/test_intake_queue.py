@@ -480,6 +480,8 @@ def test_rate_limits_on_redis_count_in_one_round_trip_and_expire(settings, monke
     assert ratelimit.hit("open311_post", who) is None
     assert ratelimit.hit("open311_post", who) > 0
     assert executed == [["INCRBY", "EXPIRE"]] * 3
+    assert ratelimit.blocked("open311_post", who) > 0  # read back through Django's cache (failure-only limits)
+    assert ratelimit.blocked("open311_post", who + ":other") is None
     raw = redis.Redis.from_url(url)
     keys = raw.keys("xn-test-rl:*")
     assert keys and all(0 < raw.ttl(k) <= 65 for k in keys)

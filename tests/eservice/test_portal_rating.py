@@ -322,3 +322,22 @@ def test_the_rating_pages_in_english(world, done, monkeypatch):
     resp = lookup(client, proof="WRONG")
     assert "do not match" in page(resp)
     assert_no_chinese_chrome(page(resp), "not found")
+
+
+@pytest.mark.django_db
+def test_guessing_one_cases_proof_from_many_addresses_locks_that_case_number(world, done, settings):
+    """Wrong proofs for one case number count across addresses (the per-address limits do not stop a guess
+    spread over many): past `case_proof_fail` the number cannot be looked up or rated until the hour ends —
+    not even with the right proof, and nothing about the case is shown. Right proofs do not count; other case
+    numbers are untouched."""
+    settings.XIAONENG_RATE_LIMITS = {"case_proof_fail": (4, 3600)}
+    assert lookup(Client(), REMOTE_ADDR="192.0.2.200").status_code == 200  # a right proof: not counted
+    for i in range(4):
+        assert lookup(Client(), proof=f"GUESS{i}", REMOTE_ADDR=f"203.0.113.{i + 1}").status_code == 400
+    for resp in (lookup(Client(), REMOTE_ADDR="192.0.2.201"), rate(Client(), 5)):
+        assert resp.status_code == 429 and int(resp["Retry-After"]) > 0
+        assert "建筑工程施工许可证核发" not in resp.content.decode()
+    assert (
+        lookup(Client(), case_no="SP-9999", proof="X1234").status_code == 400
+    )  # another number: still answered
+    assert Case.objects.get(pk=done.pk).rating is None

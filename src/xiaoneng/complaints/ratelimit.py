@@ -28,6 +28,9 @@ DEFAULTS: dict[str, tuple[int, int]] = {
     "submit_nojs_all": (60, 3600),
     "track": (30, 600),  # lookups (tracking number + query code) per address per 10 minutes
     "rate": (10, 3600),  # ratings per address per hour
+    # Wrong proofs (query code or phone) given for one government-service case number, from any address: past
+    # it, that case cannot be looked up until the hour ends — guessing from many addresses gets nowhere.
+    "case_proof_fail": (10, 3600),
     "wall": (120, 60),  # 回音壁 pages and searches per address per minute
     "units": (120, 60),  # unit search-as-you-type per address per minute
     "open311_get": (300, 60),  # Open311 reads per address per minute
@@ -92,6 +95,19 @@ def _count_in_redis(cache: RedisCache, key: str, timeout: int) -> int:
     pipe.expire(full, timeout)
     used, _renewed = pipe.execute()
     return int(used)
+
+
+def blocked(name: str, who: str) -> int | None:
+    """Whether `who` has used up limit `name` in this window, without counting a request (for limits that count
+    failures only): None, or the seconds until the window ends."""
+    count, seconds = limits()[name]
+    now = time.time()
+    window = int(now // seconds)
+    cache = caches[getattr(settings, "XIAONENG_RATE_LIMIT_CACHE", "default")]
+    used = cache.get(_key(name, who, window)) or 0
+    if int(used) >= count:
+        return max(1, int((window + 1) * seconds - now))
+    return None
 
 
 def hit_request(name: str, request) -> int | None:

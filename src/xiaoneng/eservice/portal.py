@@ -77,11 +77,27 @@ def rating(request):
         return too_many(request, wait)
     form = LookupForm(request.POST)
     if form.is_valid():
-        case = ratings.find_for_applicant(form.cleaned_data["case_no"], form.cleaned_data["proof"])
+        case, wait = _find(form.cleaned_data["case_no"], form.cleaned_data["proof"])
+        if wait is not None:
+            return too_many(request, wait)
         if case is not None:
             return _case_page(request, case, form.cleaned_data["proof"])
         form.add_error(None, _not_found())
     return _lookup_page(request, form, status=400)
+
+
+def _find(case_no: str, proof: str):
+    """(the applicant's case or None, None) — or (None, seconds) while the case number is locked: past
+    `case_proof_fail` wrong proofs for one number within the hour, from whatever addresses, it cannot be looked
+    up until the hour ends (a guess spread over many addresses gets nowhere). Only failures count."""
+    who = (case_no or "").strip()[:64]
+    wait = ratelimit.blocked("case_proof_fail", who)
+    if wait is not None:
+        return None, wait
+    case = ratings.find_for_applicant(case_no, proof)
+    if case is None and who:
+        ratelimit.hit("case_proof_fail", who)
+    return case, None
 
 
 @require_POST
@@ -95,7 +111,9 @@ def rate(request):
     data = form.cleaned_data
     case = None
     if "case_no" in data and "proof" in data:
-        case = ratings.find_for_applicant(data["case_no"], data["proof"])
+        case, wait = _find(data["case_no"], data["proof"])
+        if wait is not None:
+            return too_many(request, wait)
     if case is None:
         lookup = LookupForm(request.POST)
         if lookup.is_valid():

@@ -79,6 +79,34 @@ def test_the_generic_timeline_of_a_case_is_audited_and_keeps_notes_from_the_unit
     assert not AuditEvent.objects.filter(actor_id=staff.pk, data__view="timeline").exists()
 
 
+@pytest.mark.django_db
+def test_reading_cases_through_the_generic_work_item_api_is_audited_per_case(
+    world, case, staff, discipline, media
+):
+    """/api/work-items/ (list) and /api/work-items/{id}/ show a case's number, state, office and deadline: each
+    read leaves an ACCOUNTABILITY_VIEWED row per case, like the case's own pages; other kinds leave none."""
+
+    def rows(user, view):
+        return AuditEvent.objects.filter(
+            event_type=AuditEventType.ACCOUNTABILITY_VIEWED, actor_id=user.pk, data__view=view
+        )
+
+    r = client_for(discipline).get("/api/work-items/", {"kind": "accountability"})
+    assert r.status_code == 200 and case.pk in [i["id"] for i in r.json()["results"]]
+    assert [(e.object_type, e.object_id) for e in rows(discipline, "api_list")] == [
+        ("accountability.case", str(case.pk))
+    ]
+    assert client_for(discipline).get(f"/api/work-items/{case.pk}/").status_code == 200
+    assert rows(discipline, "api_item").get().object_id == str(case.pk)
+    # Out of scope: 404, and no read recorded (the denial is recorded by the scope layer).
+    liaison = world.users["liaison"]
+    assert client_for(liaison).get(f"/api/work-items/{case.pk}/").status_code == 404
+    assert not rows(liaison, "api_item").exists()
+    # A list without cases records nothing.
+    client_for(staff).get("/api/work-items/", {"kind": "supervision"})
+    assert not rows(staff, "api_list").exists()
+
+
 def _case_from_complaint(world, staff, other, *, complainant_phone):
     """A true complaint about 王市监 (ua2); the case also finds 张东湖 (ua) at fault."""
     from xiaoneng.accountability import services

@@ -385,6 +385,27 @@ def _timeline_read(item, user, events):
     return timeline_for(item, user, events)
 
 
+def _api_read(items, user, view: str) -> None:
+    """A read of cases through the generic work-item API (/api/work-items/ list or item): one
+    ACCOUNTABILITY_VIEWED row per case, like every other read of a case (number as title, state, office,
+    deadline — no person, but the read of a record all the same)."""
+    from xiaoneng.core import audit
+    from xiaoneng.core.audit import AuditEventType
+
+    audit.record_many(
+        [
+            {
+                "event_type": AuditEventType.ACCOUNTABILITY_VIEWED,
+                "actor": user,
+                "object_type": "accountability.case",
+                "object_id": str(item.pk),  # a case's key is its work item's
+                "data": {"view": view, "api": True},
+            }
+            for item in items
+        ]
+    )
+
+
 def visible(user) -> Q:
     """Which cases, of those the work-item scope lets `user` see, are theirs to see (core/rules.py applies it): a
     person's accountability record is for `discipline` of the region, supervisors of the issuing level only, and
@@ -408,5 +429,11 @@ KIND = Kind(
     clock_states=frozenset({"investigating", "deciding", "appeal"}),
     # The generic work-item page and API defer to the case's own: its effects run on every action; the case is kept
     # from the roles the generic scope would let in (core/rules.py reads "visible").
-    extra={"perform": _perform, "timeline_for": _timeline_read, "own_page": True, "visible": visible},
+    extra={
+        "perform": _perform,
+        "timeline_for": _timeline_read,
+        "on_read": _api_read,
+        "own_page": True,
+        "visible": visible,
+    },
 )

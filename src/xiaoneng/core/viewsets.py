@@ -28,6 +28,18 @@ class WorkItemViewSet(ScopedReadOnlyViewSet):
                 qs = qs.filter(**{field: value})
         return qs
 
+    # A kind whose items are a person's record (an accountability case) is told of every read through this
+    # generic API — `extra["on_read"](items, user, view)` — as its own pages would record them.
+    def get_object(self):
+        item = super().get_object()
+        _on_read([item], self.request.user, "api_item")
+        return item
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        _on_read(page if page is not None else list(queryset), self.request.user, "api_list")
+        return page
+
     @extend_schema(responses=TimelineEventSerializer(many=True))
     @action(detail=True)
     def timeline(self, request, pk=None, format=None):
@@ -89,3 +101,13 @@ class NotificationViewSet(ScopedReadOnlyViewSet):
         notify.mark_read(request.user, n.pk)
         n.refresh_from_db()
         return Response(NotificationSerializer(n).data)
+
+
+def _on_read(items, user, view: str) -> None:
+    by_kind: dict[str, list] = {}
+    for item in items:
+        by_kind.setdefault(item.kind, []).append(item)
+    for code, of_kind in by_kind.items():
+        hook = workitem.kinds()[code].extra.get("on_read") if code in workitem.kinds() else None
+        if hook is not None:
+            hook(of_kind, user, view)

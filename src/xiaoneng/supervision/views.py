@@ -1,22 +1,40 @@
 """Pages of 督查督办: the ledger, issuing an item, an item with its reports and the actions open to the user."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from xiaoneng.core import paging, scope, workitem
+from xiaoneng.core import clock_service, paging, scope, workitem
 from xiaoneng.core.exports import xlsx_response
 from xiaoneng.core.imports import ImportRefused
-from xiaoneng.core.workflow import TransitionRefused
+from xiaoneng.core.workflow import TransitionRefused, pending_extension
 from xiaoneng.org.models import Unit
-from xiaoneng.org.roles import Role
+from xiaoneng.org.roles import UNIT_ROLES, Role
 from xiaoneng.web.views import ITEM_ROLES, role_required
 
 from . import ledger_io, selectors, services
 from .documents import for_item as documents_for_item
 from .forms import IssueForm, SubItemFormSet
 from .models import Quality, Source, SupervisedItem
-from .workflow import WORKFLOW
+from .workflow import WORKFLOW, last_day
+
+EXTENSION_DECISIONS = frozenset({"approve_extension", "reject_extension"})
+NOTE_ACTIONS = frozenset({"send_back", "suspend", "cancel", "remind"})
+
+
+def _requested_until(wi, ext):
+    """The date a pending extension asks for (a request is stored as natural days after the last day)."""
+    if ext is None or wi.deadline is None:
+        return None
+    try:
+        limit = clock_service.parse_limit(ext.limit)
+    except TransitionRefused:
+        return None
+    if limit.unit.value != "d":
+        return None
+    return last_day(wi.deadline) + timedelta(days=limit.amount)
 
 
 def _filtered(request):
@@ -25,6 +43,8 @@ def _filtered(request):
 
 
 LEDGER_PAGE = 50
+# The ledger's deadline windows (the selector's `due`: open items due within so many days, the overdue included).
+DUE_WINDOWS = (3, 7, 15, 30)
 
 
 @role_required(*ITEM_ROLES)
@@ -39,6 +59,12 @@ def ledger(request):
         params.pop("cursor", None)
         return redirect(f"{request.path}?{params.urlencode()}" if params else request.path)
     count, capped = paging.capped_count(rows)
+    # A unit's own people see their unit's items only: the unit filter is for regional staff.
+    units = (
+        scope.restrict(Unit, request.user).filter(is_active=True).only("pk", "name")
+        if request.user.role not in UNIT_ROLES
+        else []
+    )
     return render(
         request,
         "supervision/ledger.html",
@@ -48,6 +74,8 @@ def ledger(request):
             "count_capped": capped,
             "sources": Source.choices,
             "states": WORKFLOW.states.items(),
+            "units": units,
+            "due_windows": DUE_WINDOWS,
             "can_issue": request.user.role == Role.SUPERVISOR,
         },
     )
@@ -105,6 +133,11 @@ def item(request, pk):
         except TransitionRefused as exc:
             messages.error(request, exc.message)
         return redirect("supervision_item", pk=sup.pk)
+    actions = WORKFLOW.available(wi, request.user)
+    pending = pending_extension(wi)
+    if pending is None:  # nothing to decide: no 批准延期 / 不予延期 buttons that could only be refused
+        actions = [t for t in actions if t.name not in EXTENSION_DECISIONS]
+    names = {t.name for t in actions}
     return render(
         request,
         "supervision/item.html",
@@ -112,7 +145,14 @@ def item(request, pk):
             "sup": sup,
             "item": wi,
             "state_label": WORKFLOW.state_label(wi.state),
-            "actions": WORKFLOW.available(wi, request.user),
+            "actions": actions,
+            # The form asks only for what the user's actions take: a report's text (the unit), a reason or a
+            # reminder's message (the supervisor), an extension's date and reason (the lead unit).
+            "asks_text": bool(names & {"report", "request_completion"}),
+            "asks_note": bool(names & NOTE_ACTIONS),
+            "pending_extension": pending,
+            "pending_until": _requested_until(wi, pending),
+            "can_decide_extension": bool(names & EXTENSION_DECISIONS),
             "co_units": wi.units.all(),
             "reports": sup.reports.select_related("unit", "author"),
             "extensions": wi.extensions.all(),

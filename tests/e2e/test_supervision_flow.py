@@ -168,7 +168,10 @@ def test_decompose_refuses_a_bad_row_and_keeps_what_was_typed(as_user, demo_city
 def test_lead_liaison_on_a_phone_signs_reports_and_asks_for_an_extension(as_user, demo_city):
     sup = issued("推动高校科技成果就地转化")
     phone = as_user("liaison", phone=True)
-    open_item(phone, sup)
+    phone.click(".navbar-toggler")  # the menu folds away on a phone
+    phone.click("nav >> text=督查督办")
+    phone.click("[data-testid=ledger] >> text=推动高校科技成果就地转化")
+    phone.wait_for_selector("[data-testid=state]")
     assert_fits(phone)
     act(phone, "sign")
     assert phone.inner_text("[data-testid=state]") == "办理中"
@@ -179,7 +182,7 @@ def test_lead_liaison_on_a_phone_signs_reports_and_asks_for_an_extension(as_user
     # Asking without a reason is refused, in Chinese and saying what is missing.
     phone.fill("#until", "2027-06-30")
     act(phone, "request_extension", expect="请填写延期理由")
-    phone.fill("#until", "2027-06-30")
+    assert phone.input_value("#until") == "2027-06-30"  # what was typed is still there
     phone.fill("#reason", "需等待省级转化基金批复")
     act(phone, "request_extension")
     assert "延期至 2027-06-30 · 待审批" in phone.inner_text("[data-testid=extensions]")
@@ -260,6 +263,8 @@ def test_manual_reminder_becomes_a_reminder_notice_the_unit_downloads(as_user, d
     desk.wait_for_selector("[data-testid=documents] >> text=催办单")
 
     liaison = as_user("liaison")
+    liaison.click("nav >> text=消息")
+    liaison.wait_for_selector("text=催办（第1次）：高新技术企业培育库扩容")
     open_item(liaison, sup)
     docs = liaison.locator("[data-testid=documents]")
     docs.locator("text=催办单").wait_for()
@@ -389,3 +394,18 @@ def test_ledger_filters_by_source_unit_state_stage_and_deadline_then_exports(as_
     assert sorted(exported) == sorted(titles)
     overdue_row = next(r for r in rows[3:] if r[1] == overdue.work_item.title)
     assert overdue_row[header.index("是否逾期")] == "逾期（红牌）"
+
+
+def test_unit_leader_follows_the_units_item_but_signing_and_completion_stay_with_the_liaison(
+    as_user, demo_city
+):
+    sup = signed("科技成果登记月报")
+    pg = as_user("unit_leader")
+    pg.click("nav >> text=督查督办")
+    pg.click("[data-testid=ledger] >> text=科技成果登记月报")
+    pg.wait_for_selector("[data-testid=state]")
+    buttons = pg.locator("[data-testid=actions] button").all_inner_texts()
+    assert buttons == ["报送进展"]
+    pg.fill("#text", "局长审定：本月登记成果12项")
+    act(pg, "report")
+    pg.wait_for_selector("[data-testid=reports] >> text=局长审定：本月登记成果12项")

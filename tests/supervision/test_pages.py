@@ -86,3 +86,37 @@ def test_ledger_filters_by_unit_and_deadline_window(world, signed):
 def test_ledger_has_no_unit_filter_for_a_units_own_people(world, signed):
     html = world.client("liaison").get("/supervision/").content.decode()
     assert 'name="unit"' not in html and 'name="due"' in html
+
+
+@pytest.mark.django_db
+def test_a_refused_action_keeps_what_the_user_typed_and_says_why(world, signed):
+    c = world.client("liaison")
+    resp = c.post(
+        f"/supervision/{signed.pk}/",
+        {
+            "action": "request_extension",
+            "version": str(signed.work_item.version),
+            "text": "长篇进展草稿",
+            "until": "2099-01-31",
+            "reason": "",
+        },
+    )
+    html = resp.content.decode()
+    assert resp.status_code == 409
+    assert "请填写延期理由" in html
+    assert ">长篇进展草稿</textarea>" in html and 'value="2099-01-31"' in html
+    assert signed.work_item.extensions.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_stale_page_is_refused_and_shown_as_it_is_now_with_the_text_kept(world, signed):
+    seen = signed.work_item.version
+    services.act(signed, "report", world.users["liaison"], data={"text": "第一次报送"})
+    resp = world.client("liaison").post(
+        f"/supervision/{signed.pk}/", {"action": "report", "version": str(seen), "text": "在旧页面上写的进展"}
+    )
+    html = resp.content.decode()
+    assert resp.status_code == 412 and "请刷新后重试" in html
+    assert "第一次报送" in html and ">在旧页面上写的进展</textarea>" in html
+    signed.work_item.refresh_from_db()
+    assert f'name="version" value="{signed.work_item.version}"' in html

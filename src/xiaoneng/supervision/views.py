@@ -131,8 +131,16 @@ def item(request, pk):
             )
             messages.success(request, _("操作成功。"))
         except TransitionRefused as exc:
+            # Refused: the page again with the reason and what the user typed (a long report is not lost).
             messages.error(request, exc.message)
-        return redirect("supervision_item", pk=sup.pk)
+            status, posted = exc.status, request.POST
+            sup.refresh_from_db()
+            wi = sup.work_item
+            wi.refresh_from_db()  # a version conflict shows the item as it is now, the typed text kept
+        else:
+            return redirect("supervision_item", pk=sup.pk)
+    else:
+        status, posted = 200, {}
     actions = WORKFLOW.available(wi, request.user)
     pending = pending_extension(wi)
     if pending is None:  # nothing to decide: no 批准延期 / 不予延期 buttons that could only be refused
@@ -165,7 +173,9 @@ def item(request, pk):
             "qualities": Quality.choices,
             "documents": documents_for_item(sup, request.user),
             "can_issue_notice": request.user.role == Role.SUPERVISOR,
+            "posted": posted,
         },
+        status=status,
     )
 
 

@@ -404,8 +404,75 @@ def test_unit_leader_follows_the_units_item_but_signing_and_completion_stay_with
     pg.click("nav >> text=督查督办")
     pg.click("[data-testid=ledger] >> text=科技成果登记月报")
     pg.wait_for_selector("[data-testid=state]")
+    assert pg.url.endswith(f"/supervision/{sup.pk}/")
     buttons = pg.locator("[data-testid=actions] button").all_inner_texts()
     assert buttons == ["报送进展"]
     pg.fill("#text", "局长审定：本月登记成果12项")
     act(pg, "report")
     pg.wait_for_selector("[data-testid=reports] >> text=局长审定：本月登记成果12项")
+
+
+def test_supervisor_imports_a_batch_from_the_template_fixing_the_rows_it_refuses(
+    as_user, demo_city, tmp_path
+):
+    import openpyxl
+
+    pg = as_user("supervisor")
+    pg.click("nav >> text=督查督办")
+    pg.click("text=批量导入")
+    with pg.expect_download() as info:
+        pg.click("text=下载模板")
+    with open(info.value.path(), "rb") as f:
+        wb = openpyxl.load_workbook(io.BytesIO(f.read()))
+    ws = wb.active
+    header = [c.value for c in ws[3]]
+    assert header[1:4] == ["事项", "来源", "文号"]
+
+    def fill(rows):
+        ws.delete_rows(4, ws.max_row)
+        for r, values in enumerate(rows, start=4):
+            for name, value in values.items():
+                ws.cell(row=r, column=header.index(name) + 1, value=value)
+        path = tmp_path / f"batch{len(rows)}{rows[-1]['事项'][:2]}.xlsx"
+        wb.save(path)
+        return str(path)
+
+    good = {"事项": "科技馆免费开放日常督查", "来源": "领导批示", "牵头单位": "市科技局", "办理时限": "20wd"}
+    bad = {"事项": "孵化器绩效评价", "牵头单位": "不存在的局", "完成时限": "明年", "报送频次": "每周"}
+    pg.set_input_files("input[name=file]", fill([good, bad]))
+    pg.click("[data-testid=submit-import]")
+    pg.wait_for_selector("[data-testid=import-errors]")
+    errors = pg.inner_text("[data-testid=import-errors]")
+    assert "牵头单位" in errors and "找不到该单位" in errors and "日期格式应为" in errors
+    assert "5" in pg.locator("[data-testid=import-errors] tbody td:first-child").all_inner_texts()
+    assert not SupervisedItem.objects.filter(
+        work_item__title="科技馆免费开放日常督查"
+    ).exists()  # all or nothing
+
+    bad.update({"牵头单位": "市工信局", "完成时限": None, "办理时限": "30wd"})
+    pg.set_input_files("input[name=file]", fill([good, bad]))
+    pg.click("[data-testid=submit-import]")
+    pg.wait_for_selector("text=已导入 2 项督办事项")
+    pg.wait_for_selector("[data-testid=ledger] >> text=孵化器绩效评价")
+    assert SupervisedItem.objects.get(work_item__title="孵化器绩效评价").cadence == "weekly"
+
+
+def test_supervisor_issues_a_notice_suspends_resumes_and_cancels_with_reasons(as_user, demo_city):
+    sup = signed("科技企业孵化器认定")
+    desk = as_user("supervisor")
+    open_item(desk, sup)
+    desk.click("[data-testid=issue-notice]")
+    desk.wait_for_selector("[data-testid=documents] >> text=督办通知单")
+
+    act(desk, "suspend", expect="请填写中止理由")
+    desk.fill("#note", "等待省厅认定办法修订")
+    act(desk, "suspend")
+    assert desk.inner_text("[data-testid=state]") == "已中止"
+    act(desk, "resume")
+    assert desk.inner_text("[data-testid=state]") == "办理中"
+    desk.fill("#note", "省厅取消该项认定")
+    act(desk, "cancel")
+    assert desk.inner_text("[data-testid=state]") == "已撤销"
+    timeline = desk.inner_text("[data-testid=timeline]")
+    assert "等待省厅认定办法修订" in timeline and "省厅取消该项认定" in timeline
+    assert desk.locator("[data-testid=actions]").count() == 0

@@ -120,3 +120,22 @@ def test_a_stale_page_is_refused_and_shown_as_it_is_now_with_the_text_kept(world
     assert "第一次报送" in html and ">在旧页面上写的进展</textarea>" in html
     signed.work_item.refresh_from_db()
     assert f'name="version" value="{signed.work_item.version}"' in html
+
+
+@pytest.mark.django_db
+def test_item_page_names_the_responsible_leader_and_person(world):
+    from xiaoneng.org.models import Person
+
+    leader = Person.objects.create(name="王副区长", unit=world.ua2, position="副区长")
+    sup = services.issue(
+        actor=world.users["supervisor"],
+        title="老旧小区改造",
+        source="instruction",
+        lead_unit=world.ua,
+        limit="10wd",
+        responsible_leader=leader,
+        responsible_person=world.pa,
+    )
+    html = page(world, "liaison", sup)
+    assert "责任领导" in html and "王副区长 · 副区长" in html
+    assert "责任人" in html and "张东湖 · 科长" in html

@@ -115,7 +115,9 @@ def item(request, pk):
         SupervisedItem,
         request.user,
         pk,
-        SupervisedItem.objects.select_related("work_item__owner_unit", "responsible_leader"),
+        SupervisedItem.objects.select_related(
+            "work_item__owner_unit", "work_item__owner_person", "responsible_leader"
+        ),
     )
     wi = sup.work_item
     if request.method == "POST":

@@ -63,28 +63,36 @@ class WorkItem(models.Model):
     clock, a state from its kind's declared workflow, and a timeline. Kind-specific data lives in the kind's
     own table, one-to-one with this one."""
 
-    kind = models.CharField(_("类别"), max_length=40, db_index=True)
+    # Every index below is written again by every update that moves the row (the sweep's, each minute): the
+    # table keeps only the indexes a read uses (Meta.indexes; none on kind, owner person or creator).
+    kind = models.CharField(_("类别"), max_length=40)
     title = models.CharField(_("事项"), max_length=300)
-    state = models.CharField(_("状态"), max_length=40, db_index=True)
+    state = models.CharField(_("状态"), max_length=40)
     owner_unit = models.ForeignKey(
-        "org.Unit", models.PROTECT, related_name="work_items", verbose_name=_("责任单位")
+        "org.Unit", models.PROTECT, related_name="work_items", verbose_name=_("责任单位"), db_index=False
     )
     owner_person = models.ForeignKey(
-        "org.Person", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("责任人")
+        "org.Person",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("责任人"),
+        db_index=False,
     )
     # Other units that take part (协办单位 of supervised work, co-handling units …): they see the item too.
     units = models.ManyToManyField(
         "org.Unit", blank=True, related_name="participating_items", verbose_name=_("协办单位")
     )
     # The owner unit's region, kept here so scope is one indexed prefix filter without joins.
-    region_path = models.CharField(max_length=200, db_index=True, editable=False)
+    region_path = models.CharField(max_length=200, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     started_at = models.DateTimeField(_("起算时间"))
     limit = models.CharField(_("时限"), max_length=16)
     office_close = models.BooleanField(_("截至下班"), default=False)
-    deadline = models.DateTimeField(_("截止时间"), null=True, blank=True, db_index=True)
+    deadline = models.DateTimeField(_("截止时间"), null=True, blank=True)
     provisional = models.BooleanField(_("暂定"), default=False)
     stage = models.CharField(_("预警状态"), max_length=10, choices=Stage.choices, default=Stage.NORMAL)
     # When the stage can next change; the sweep only looks at open items whose moment has come (index
@@ -111,6 +119,15 @@ class WorkItem(models.Model):
             ),
             # The supervision ledger's keyset pages walk (deadline, id) (core/paging.py).
             models.Index(fields=["deadline", "id"], name="workitem_deadline_id"),
+            # One unit's items in the same order (a liaison's ledger, the ledger filtered by unit); also the
+            # owner_unit foreign key's index.
+            models.Index(fields=["owner_unit", "deadline", "id"], name="workitem_unit_deadline_id"),
+            # Scope: region_path LIKE 'prefix%' (a county's staff), so only the pattern-ops index.
+            models.Index(
+                fields=["region_path"], name="workitem_region_path", opclasses=["varchar_pattern_ops"]
+            ),
+            # Counts of a rare state (待验收 on a supervisor's home page); plain equality, no LIKE twin.
+            models.Index(fields=["state"], name="workitem_state"),
         ]
 
     def __str__(self) -> str:

@@ -16,6 +16,16 @@ rows without are walked as two segments, each an index range scan, so neither da
 that defeats the index. A cursor is opaque to clients (URL-safe base64 of JSON: direction, position, key
 values); a malformed or tampered one raises `InvalidCursor`, which the API answers with 400 and a page with its
 first page. Tampering gains nothing: the cursor only says where to start reading inside the caller's own scope.
+
+A set that is the union of two narrower ones ("items my unit owns OR takes part in") defeats an index on the
+order: the database walks the whole order testing the OR, or collects the set and sorts it. `covered_by(qs, a, b)`
+declares that every row of `qs` matches `a` or `b`; a page is then read as one keyset stream per condition, the
+streams' `size + 1` rows merged in Python in the order and duplicates dropped — the rows and cursors are exactly
+those of the single query. Each stream reads in two steps: its next keys in order from the model's whole table
+(a range scan of an index that leads with the condition's equality, e.g. (owner_unit, deadline, id), and nothing
+else to plan), then which of those rows `qs` keeps, by primary key (its scope and filters checked on a few dozen
+rows; a scope written as a subquery cannot make the database scan the table instead). More keys are read only
+when `qs` dropped some. `capped_count` counts the union the same way.
 """
 
 from __future__ import annotations
@@ -40,6 +50,9 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 MAX_CURSOR_LENGTH = 512
+# A covered stream checks at most this many candidate rows against the queryset per query: few enough that the
+# database probes them by key rather than scan the table for the queryset's subqueries.
+STREAM_CHUNK = 200
 COUNT_CAP = 1000
 
 
@@ -82,6 +95,23 @@ class Page:
         return self.start_index + len(self.rows) - 1 if self.rows else self.start_index - 1
 
 
+def covered_by(qs: models.QuerySet, *conditions: Q) -> models.QuerySet:
+    """`qs`, declared to be covered by `conditions`: every row matches at least one of them (the caller knows it
+    from the filters it applied, e.g. a scope "owner is U OR U takes part"). Keyset pages and `capped_count`
+    then read one stream per condition and merge them. Later filters only narrow the set, so the declaration
+    stays true; never OR-combine (`|`) a covered queryset with another one (the declaration would follow it)."""
+    if len(conditions) < 2:
+        raise ValueError("a cover needs at least two conditions")
+    qs = qs.all()
+    qs.query.keyset_cover = tuple(conditions)  # Query.clone copies it to every queryset derived from qs
+    return qs
+
+
+def _cover(qs: models.QuerySet) -> tuple[Q, ...] | None:
+    """The conditions `covered_by` declared for `qs` (none for a combined query: its parts are separate)."""
+    return None if qs.query.combinator else getattr(qs.query, "keyset_cover", None)
+
+
 class Keyset:
     """An ascending order on `fields` (lookups such as "work_item__deadline"; the last must be unique, usually
     "pk") that pages by key. With `nullable_first`, the first field may be NULL and its NULLs come last."""
@@ -101,13 +131,7 @@ class Keyset:
 
     def key(self, row: Any) -> tuple[Any, ...]:
         """The row's values of the order's fields (related objects should be select_related)."""
-        values = []
-        for path in self.fields:
-            value = row
-            for attr in path.split("__"):
-                value = getattr(value, attr)
-            values.append(value)
-        return tuple(values)
+        return _values(row, self.fields)
 
     # -- pages -------------------------------------------------------------------------------------------
 
@@ -122,13 +146,22 @@ class Keyset:
         # Prefetches run once over the page's rows, not once per segment (and not for the extra row).
         lookups = qs._prefetch_related_lookups
         plain = qs.prefetch_related(None) if lookups else qs
+        streams = _cover(qs)
+        if streams:
+            self._check_mergeable(qs.model)
+            table = qs.model._default_manager.all()  # the candidates' source: the rows, not what qs keeps
         rows: list[Any] = []
         for condition, fields in self._segments(key, forward):
             need = size + 1 - len(rows)
             if need <= 0:
                 break
             order = fields if forward else tuple(f"-{f}" for f in fields)
-            rows += list(plain.filter(condition).order_by(*order)[:need])
+            segment = plain.filter(condition).order_by(*order)
+            if not streams:
+                rows += list(segment[:need])
+            else:
+                parts = [self._stream(plain, table, s, condition, fields, forward, need) for s in streams]
+                rows += self._merge(parts, fields, forward)[:need]
         more = len(rows) > size
         rows = rows[:size]
         if lookups:
@@ -150,6 +183,55 @@ class Keyset:
             after = self.cursor(self.key(rows[-1]), start + len(rows))
             before = self.cursor(self.key(rows[0]), start, forward=False) if more else None
         return Page(rows=rows, next_cursor=after, previous_cursor=before, start_index=start + 1)
+
+    def _stream(
+        self,
+        qs: models.QuerySet,
+        table: models.QuerySet,
+        stream: Q,
+        condition: Q,
+        fields: tuple[str, ...],
+        forward: bool,
+        need: int,
+    ) -> list[Any]:
+        """The first `need` rows of `qs` that match `stream` and `condition`, in `order`: the next candidates'
+        keys from `table` (all rows, in order), then the rows of `qs` among them; again from the last candidate
+        while rows are missing and candidates remain, each time twice as many (up to STREAM_CHUNK)."""
+        last = fields[-1]
+        order = fields if forward else tuple(f"-{f}" for f in fields)
+        rows: list[Any] = []
+        after = Q()
+        chunk = min(max(need, 1), STREAM_CHUNK)
+        while len(rows) < need:
+            keys = list(table.filter(stream, condition, after).order_by(*order).values_list(*fields)[:chunk])
+            if not keys:
+                break
+            kept = qs.filter(**{f"{last}__in": [k[-1] for k in keys]}).order_by(*order)
+            rows += list(kept[: need - len(rows)])
+            if len(keys) < chunk:
+                break
+            after = _beyond(fields, keys[-1], forward)
+            chunk = min(chunk * 2, STREAM_CHUNK)
+        return rows
+
+    def _merge(self, parts: list[list[Any]], fields: tuple[str, ...], forward: bool) -> list[Any]:
+        """The streams' rows of one segment as one stream in walking order, each row once (a row two conditions
+        match comes in both streams; the last field is unique, so the key names the row)."""
+        unique: dict[tuple[Any, ...], Any] = {}
+        for part in parts:
+            for row in part:
+                unique.setdefault(self.key(row), row)
+        return sorted(unique.values(), key=lambda row: _values(row, fields), reverse=not forward)
+
+    def _check_mergeable(self, model: type[models.Model]) -> None:
+        """Streams are merged in Python, so the order's fields must sort there as in the database: numbers,
+        dates and times (text would follow the database's collation)."""
+        for path in self.fields:
+            field = _field(model, path)
+            while field.is_relation:
+                field = field.target_field
+            if not isinstance(field, _MERGEABLE):
+                raise ValueError(f"{path}: a covered queryset's order must be on numbers, dates or times")
 
     def cursor(self, key: tuple[Any, ...], position: int, *, forward: bool = True) -> str:
         """The cursor of the rows after `key` (forward) or before it, `position` being the 0-based position of
@@ -220,6 +302,19 @@ def _beyond(fields: tuple[str, ...], key: tuple[Any, ...], forward: bool) -> Q:
     )
 
 
+_MERGEABLE = (models.IntegerField, models.AutoField, models.DateField, models.TimeField, models.DecimalField)
+
+
+def _values(row: Any, fields: tuple[str, ...]) -> tuple[Any, ...]:
+    values = []
+    for path in fields:
+        value = row
+        for attr in path.split("__"):
+            value = getattr(value, attr)
+        values.append(value)
+    return tuple(values)
+
+
 def _field(model: type[models.Model], path: str) -> models.Field:
     parts = path.split("__")
     for attr in parts[:-1]:
@@ -241,6 +336,26 @@ def capped_count(qs: models.QuerySet, cap: int | None = None) -> tuple[int, bool
     """How many rows, counted no further than `cap` (COUNT_CAP): (n, False) when exact, (cap, True) when there
     are more. Reads at most cap + 1 rows where COUNT(*) would read them all."""
     cap = COUNT_CAP if cap is None else cap
+    if streams := _cover(
+        qs
+    ):  # each stream's candidates from the table, then the ones qs keeps (Keyset._stream)
+        ids: set[Any] = set()
+        plain = qs.prefetch_related(None).order_by()
+        table = qs.model._default_manager.all()
+        for condition in streams:
+            after: Any = None
+            while len(ids) <= cap:
+                rest = table.filter(condition) if after is None else table.filter(condition, pk__gt=after)
+                keys = list(rest.order_by("pk").values_list("pk", flat=True)[: cap + 1])
+                for k in range(0, len(keys), STREAM_CHUNK):
+                    ids.update(plain.filter(pk__in=keys[k : k + STREAM_CHUNK]).values_list("pk", flat=True))
+                    if len(ids) > cap:
+                        break
+                if len(keys) <= cap:
+                    break
+                after = keys[-1]
+        n = len(ids)
+        return (cap, True) if n > cap else (n, False)
     n = qs.order_by()[: cap + 1].count()
     return (cap, True) if n > cap else (n, False)
 

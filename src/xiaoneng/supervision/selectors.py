@@ -13,7 +13,8 @@ from .models import SupervisedItem
 STAGES = ("normal", "warning", "yellow", "red")
 
 # The ledger's order: nearest deadline first, items without a deadline last, the id breaking ties; pages by key
-# on it (core/paging.py) walk the (deadline, id) index of core_workitem.
+# on it (core/paging.py) walk the (deadline, id) index of core_workitem — or, for one unit's items, the
+# (owner_unit, deadline, id) index and the unit's co-unit rows as two streams (`_unit_cover`).
 LEDGER_ORDER = paging.Keyset("work_item__deadline", "pk", nullable_first=True)
 
 
@@ -29,7 +30,11 @@ def ledger(
 ) -> "scope.ScopedQuerySet":
     """督办台帐: the items the user may see, filtered by source, state, stage, unit and deadline window, in
     LEDGER_ORDER. Every filter keeps one row per item (no join to a to-many table), so no DISTINCT."""
+    from xiaoneng.org.roles import UNIT_ROLES
+
     qs = scope.restrict(SupervisedItem, user).select_related("work_item__owner_unit")
+    # A unit's liaison or head sees the items the unit owns or takes part in (core/rules.py): two streams.
+    cover_unit = user.unit_id if user.role in UNIT_ROLES else None
     if q:
         qs = qs.filter(Q(work_item__title__icontains=q) | Q(reference_no__icontains=q))
     if source:
@@ -41,15 +46,28 @@ def ledger(
     if stage in STAGES:
         qs = qs.filter(work_item__stage=stage, work_item__closed_at__isnull=True)
     if (unit_id := _number(unit, digits=18)) is not None:
-        # Lead unit or co-unit, as one set of ids: no join that would list an item twice, and PostgreSQL can
-        # count the set from the unit's own index rather than walk the ledger (an OR with a subquery cannot).
-        lead = WorkItem.objects.filter(owner_unit_id=unit_id).order_by().values("pk")
+        # Lead unit or co-unit: no join that would list an item twice. Pages and the capped count read the two
+        # halves as separate streams (`_unit_cover`), each from its own index.
         co = WorkItem.units.through.objects.filter(unit_id=unit_id).values("workitem_id")
-        qs = qs.filter(work_item_id__in=lead.union(co, all=True))
+        qs = qs.filter(Q(work_item__owner_unit_id=unit_id) | Q(work_item_id__in=co))
+        cover_unit = unit_id
     if (days := _number(due_within, digits=5)) is not None:
         now = timezone.now()
         qs = qs.filter(work_item__closed_at__isnull=True, work_item__deadline__lt=now + timedelta(days=days))
+    if cover_unit is not None:
+        qs = _unit_cover(qs, cover_unit)
     return LEDGER_ORDER.order(qs)
+
+
+def _unit_cover(qs, unit_id: int):
+    """`qs` (all of whose items the unit owns or takes part in) paged as two keyset streams merged
+    (core/paging.py `covered_by`): the items the unit owns, a range of the (owner_unit, deadline, id) index
+    wherever the page is, and the items it takes part in, from its rows of the co-unit table; each stream's few
+    candidates then checked against the scope and the filters by id. One query with the OR would make the
+    database walk the whole ledger's order testing it, or collect the unit's items and sort them — and a
+    liaison's scope, a subquery with that OR, led PostgreSQL to scan core_workitem on every page."""
+    co = WorkItem.units.through.objects.filter(unit_id=unit_id).values("workitem_id")
+    return paging.covered_by(qs, Q(work_item__owner_unit_id=unit_id), Q(work_item_id__in=co))
 
 
 def _number(text: str, *, digits: int) -> int | None:

@@ -1,0 +1,179 @@
+"""One unit's ledger (a liaison's, or anyone's filtered by unit) is read as two keyset streams merged — the items
+the unit owns, by the (owner_unit, deadline, id) index, and the items it takes part in, from the co-unit table
+(core/paging.py `covered_by`). The rows, their order, the cursors and the capped count are exactly those of the
+one query the ledger made before, on random items with tied deadlines, items without one, co-units, an item
+whose lead unit is also listed among its co-units, and an item the liaison is recused from."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.conftest import at
+from xiaoneng.core import paging
+from xiaoneng.core.models import Recusal, WorkItem
+from xiaoneng.supervision import selectors, services
+
+ORDER = selectors.LEDGER_ORDER
+MONDAY = at("2026-03-02 00:00")
+
+
+def uncovered(qs):
+    """The same queryset read as one stream, as the ledger read it before the cover."""
+    qs = qs.all()
+    del qs.query.keyset_cover
+    return qs
+
+
+def walk(qs, size):
+    forward, cursor = [], None
+    while True:
+        page = ORDER.page(qs, cursor, size)
+        forward.append(page)
+        if not page.has_next:
+            break
+        cursor = page.next_cursor
+    backward = [forward[-1]]
+    while backward[-1].has_previous:
+        backward.append(ORDER.page(qs, backward[-1].previous_cursor, size))
+    return forward, backward
+
+
+def shape(pages):
+    """What a reader sees of a walk: each page's rows, start and both cursors."""
+    return [([r.pk for r in p], p.start_index, p.next_cursor, p.previous_cursor) for p in pages]
+
+
+@pytest.fixture
+def mixed(world):
+    """60 items over three units (two in the liaison's county, one outside), deadlines from four days (many
+    ties) or none, random co-units; one item lists its lead unit as a co-unit too; the liaison's person is
+    recused from one of its unit's items."""
+    rng = random.Random(20261130)
+    units = [world.ua, world.ua2, world.ub]
+    items = []
+    for i in range(60):
+        lead = rng.choice(units)
+        co = rng.sample([u for u in units if u != lead], rng.choice([0, 0, 1, 2]))
+        sup = services.issue(
+            actor=world.city_supervisor,
+            title=f"事项{i:02d}",
+            source="meeting",
+            lead_unit=lead,
+            co_units=co,
+            limit="10wd",
+        )
+        day = rng.choice([None, 0, 1, 1, 2, 3])
+        deadline = None if day is None else MONDAY + timedelta(days=day)
+        WorkItem.objects.filter(pk=sup.pk).update(deadline=deadline)
+        items.append(sup)
+    owned = [s for s in items if s.work_item.owner_unit_id == world.ua.pk]
+    owned[0].work_item.units.add(world.ua)  # in both streams: must come once
+    Recusal.objects.create(work_item_id=owned[1].pk, person=world.users["liaison"].person)
+    return items
+
+
+CASES = [
+    ("liaison", {}),
+    ("unit_leader", {}),
+    ("liaison", {"state": "issued"}),
+    ("supervisor", {"unit": "ua"}),
+    ("supervisor", {"unit": "ua2"}),
+    ("city_supervisor", {"unit": "ub"}),
+    ("liaison", {"unit": "ua2"}),  # narrower than the liaison's scope: the filter's cover applies
+    ("liaison", {"q": "事项1"}),  # most candidates dropped by the filter: streams read on
+]
+
+
+@pytest.fixture(params=[200, 2], ids=["chunk200", "chunk2"])
+def chunk(request, monkeypatch):
+    """The streams' candidate chunk as shipped, and tiny (every page needs several rounds)."""
+    monkeypatch.setattr(paging, "STREAM_CHUNK", request.param)
+    return request.param
+
+
+def ledger(world, role, filters):
+    user = world.users.get(role) or getattr(world, role)
+    if "unit" in filters:
+        filters = {**filters, "unit": str(getattr(world, filters["unit"]).pk)}
+    return selectors.ledger(user, **filters)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "filters"), CASES)
+@pytest.mark.parametrize("size", [1, 3, 7, 50])
+def test_two_streams_page_exactly_as_one_query(world, mixed, chunk, role, filters, size):
+    qs = ledger(world, role, filters)
+    assert paging._cover(qs) is not None
+    forward, backward = walk(qs, size)
+    before_forward, before_backward = walk(uncovered(qs), size)
+    assert shape(forward) == shape(before_forward)
+    assert shape(backward) == shape(before_backward)
+    flat = [pk for page in forward for pk in (r.pk for r in page)]
+    assert flat == [r.pk for r in uncovered(qs)]  # the unpaged order (the export) is the same
+    assert len(flat) == len(set(flat))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "filters"), CASES)
+@pytest.mark.parametrize("cap", [1, 5, 1000])
+def test_the_capped_count_of_two_streams_is_the_count_of_one(world, mixed, chunk, role, filters, cap):
+    qs = ledger(world, role, filters)
+    assert paging.capped_count(qs, cap) == paging.capped_count(uncovered(qs), cap)
+
+
+@pytest.mark.django_db
+def test_the_liaison_reads_its_owned_and_co_unit_items_once_each_but_not_the_recused_one(world, mixed):
+    qs = ledger(world, "liaison", {})
+    seen = [r.pk for page in walk(qs, 4)[0] for r in page]
+    ua = world.ua.pk
+    visible = {
+        s.pk
+        for s in mixed
+        if (s.work_item.owner_unit_id == ua or s.work_item.units.filter(pk=ua).exists())
+        and not Recusal.objects.filter(work_item_id=s.pk).exists()
+    }
+    assert set(seen) == visible and len(seen) == len(visible)
+
+
+@pytest.mark.django_db
+def test_a_cursor_from_one_stream_continues_after_items_change(world, mixed):
+    qs = ledger(world, "liaison", {})
+    first = ORDER.page(qs, None, 5)
+    WorkItem.objects.filter(pk=first.rows[0].pk).update(state="closed", closed_at=MONDAY)
+    assert shape([ORDER.page(qs, first.next_cursor, 5)]) == shape(
+        [ORDER.page(uncovered(qs), first.next_cursor, 5)]
+    )
+
+
+@pytest.mark.django_db
+def test_a_covered_page_reads_each_stream_in_two_queries_when_nothing_is_dropped(world, mixed):
+    qs = ledger(world, "city_supervisor", {"unit": "ua"})
+    with CaptureQueriesContext(connection) as ctx:
+        ORDER.page(qs, None, 2)  # rows with a deadline enough: the segment without one is not read
+    assert len(ctx.captured_queries) == 4  # per stream: the candidates' keys, then the rows among them
+    assert all(
+        "OFFSET" not in q["sql"].upper() and "DISTINCT" not in q["sql"].upper() for q in ctx.captured_queries
+    )
+
+
+@pytest.mark.django_db
+def test_a_regional_ledger_without_a_unit_filter_stays_one_stream(world, mixed):
+    assert paging._cover(selectors.ledger(world.city_supervisor)) is None
+
+
+def test_a_cover_needs_two_conditions_and_an_order_python_sorts_as_the_database(world):
+    from django.db.models import Q
+
+    from xiaoneng.supervision.models import SupervisedItem
+
+    qs = SupervisedItem.objects.all()
+    with pytest.raises(ValueError):
+        paging.covered_by(qs, Q(pk=1))
+    by_title = paging.Keyset("work_item__title", "pk")
+    with pytest.raises(ValueError):
+        by_title.page(paging.covered_by(qs, Q(pk=1), Q(pk=2)), None, 5)

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from xiaoneng.core import paging, scope
 from xiaoneng.core.api import ScopedReadOnlyViewSet
-from xiaoneng.org.models import Unit
+from xiaoneng.org.models import Person, Unit
 
 from . import selectors, services
 from .models import Source, SupervisedItem
@@ -88,6 +88,10 @@ class SupervisedItemViewSet(ScopedReadOnlyViewSet):
         d = ser.validated_data
         lead = scope.access(Unit, request.user, d["lead_unit"].pk)
         co = [scope.access(Unit, request.user, u.pk) for u in d.get("co_units", [])]
+        people = {
+            name: scope.access(Person, request.user, d[name].pk) if d.get(name) is not None else None
+            for name in ("responsible_leader", "responsible_person")
+        }
         sup = services.issue(
             actor=request.user,
             title=d["title"],
@@ -100,6 +104,7 @@ class SupervisedItemViewSet(ScopedReadOnlyViewSet):
             urgency=d["urgency"],
             cadence=d["cadence"],
             description=d["description"],
+            **people,
         )
         return Response(SupervisedItemSerializer(sup).data, status=status.HTTP_201_CREATED)
 

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from xiaoneng.org.models import Unit
+from xiaoneng.org.models import Person, Unit
 
 from .models import Cadence, Source, Urgency
 
@@ -27,15 +27,29 @@ class IssueForm(forms.Form):
         max_length=16,
         help_text=_("如 20wd（20个工作日）、30d（30日）；不填则为20个工作日"),
     )
+    responsible_leader = forms.ModelChoiceField(
+        label=_("责任领导"),
+        queryset=Person.objects.none(),
+        required=False,
+        empty_label=_("（不指定）"),
+        help_text=_("可选牵头单位的人员，或其他领导（通过接口、导入指定）"),
+    )
+    responsible_person = forms.ModelChoiceField(
+        label=_("责任人"), queryset=Person.objects.none(), required=False, empty_label=_("（不指定）")
+    )
     cadence = forms.ChoiceField(label=_("报送频次"), choices=Cadence.choices, initial=Cadence.NONE)
     description = forms.CharField(
         label=_("事项内容"), widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
 
-    def __init__(self, *args, units=None, **kwargs):
+    def __init__(self, *args, units=None, people=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lead_unit"].queryset = units
         self.fields["co_units"].queryset = units
+        # Any active person in the user's scope validates; the page lists the lead unit's (people_options).
+        people = people if people is not None else Person.objects.none()
+        self.fields["responsible_leader"].queryset = people
+        self.fields["responsible_person"].queryset = people
         for name, field in self.fields.items():
             css = (
                 "form-select"
@@ -54,7 +68,19 @@ class IssueForm(forms.Form):
         lead, co = data.get("lead_unit"), data.get("co_units") or []
         if lead and lead in co:
             self.add_error("co_units", _("牵头单位不能同时是协办单位 (the lead unit cannot be a co-unit)"))
+        person = data.get("responsible_person")
+        if lead and person and person.unit_id != lead.pk:
+            self.add_error(
+                "responsible_person",
+                _("责任人须是牵头单位的人员 (the responsible person must work in the lead unit)"),
+            )
         return data
+
+    def lead_people(self):
+        """The people of the chosen lead unit, for the two pickers when the form is shown again."""
+        lead = self.data.get("lead_unit") if self.is_bound else None
+        qs = self.fields["responsible_person"].queryset
+        return qs.filter(unit_id=int(lead)) if lead and str(lead).isdigit() else qs.none()
 
 
 class SubItemForm(forms.Form):

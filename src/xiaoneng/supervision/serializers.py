@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from xiaoneng.core.serializers import WorkItemSerializer
-from xiaoneng.org.models import Unit
+from xiaoneng.org.models import Person, Unit
 
 from .models import Cadence, ProgressReport, Quality, Source, SupervisedItem, Urgency
 
@@ -21,6 +21,7 @@ class SupervisedItemSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(source="pk", read_only=True)
     work_item = WorkItemSerializer(read_only=True)
     co_units = serializers.SerializerMethodField()
+    responsible_person = serializers.SerializerMethodField()  # the work item's person (its 责任人)
 
     class Meta:
         model = SupervisedItem
@@ -35,11 +36,16 @@ class SupervisedItemSerializer(serializers.ModelSerializer):
             "cadence",
             "quality",
             "co_units",
+            "responsible_leader",
+            "responsible_person",
         ]
         read_only_fields = fields
 
     def get_co_units(self, obj) -> list[int]:
         return [u.pk for u in obj.work_item.units.all()]
+
+    def get_responsible_person(self, obj) -> int | None:
+        return obj.work_item.owner_person_id
 
 
 class IssueSerializer(serializers.Serializer):
@@ -53,6 +59,20 @@ class IssueSerializer(serializers.Serializer):
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
     cadence = serializers.ChoiceField(choices=Cadence.choices, default=Cadence.NONE)
     description = serializers.CharField(required=False, allow_blank=True, default="")
+    responsible_leader = serializers.PrimaryKeyRelatedField(
+        queryset=Person.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="a person's id",
+    )
+    responsible_person = serializers.PrimaryKeyRelatedField(
+        queryset=Person.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="a person of the lead unit",
+    )
 
     def validate(self, data):
         if data.get("due") and data.get("limit"):

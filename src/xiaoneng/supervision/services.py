@@ -62,6 +62,14 @@ def issue(
         raise TransitionRefused(
             _("牵头单位不能同时是协办单位 (the lead unit cannot be a co-unit)"), status=400, code="bad_units"
         )
+    # 责任人 answers for the lead unit's work, so is one of its people; the 责任领导 may be anyone (often a leader
+    # of the city or district government who oversees the lead unit).
+    if responsible_person is not None and responsible_person.unit_id != lead_unit.pk:
+        raise TransitionRefused(
+            _("责任人须是牵头单位的人员 (the responsible person must work in the lead unit)"),
+            status=400,
+            code="bad_person",
+        )
     started_at = started_at or timezone.now()
     if due is not None:
         limit = limit_until(due, started_at)
@@ -150,7 +158,9 @@ def act(
 
             issue_reminder(item, actor, n, str(data.get("note", "")).strip())
         if transition == "sign" or (transition == "report" and actor.unit_id == wi.owner_unit_id):
-            item.report_due, item.report_remind_at = report_schedule(item.cadence, timezone.now(), wi.region_path)
+            item.report_due, item.report_remind_at = report_schedule(
+                item.cadence, timezone.now(), wi.region_path
+            )
             item.save(update_fields=["report_due", "report_remind_at"])
         if transition in ("report", "request_completion"):
             ProgressReport.objects.create(
@@ -203,7 +213,9 @@ def decompose(actor: Any, parent: SupervisedItem, rows: list[dict[str, Any]]) ->
     ]
 
 
-def report_schedule(cadence: str, start: datetime, region_path: str) -> tuple[datetime | None, datetime | None]:
+def report_schedule(
+    cadence: str, start: datetime, region_path: str
+) -> tuple[datetime | None, datetime | None]:
     """The next progress report's deadline on `cadence` from `start`, and when to remind the unit of it — both
     from the clock (the reminder is the cadence's warning boundary: half a working day before a daily report,
     one working day before a weekly or monthly one)."""
@@ -238,7 +250,9 @@ def flag_missed(now: datetime | None = None) -> dict[str, int]:
         .select_related("work_item")
     )
     due_soon = (
-        SupervisedItem.objects.filter(work_item__state="signed", report_remind_at__lte=now, report_due__gt=now)
+        SupervisedItem.objects.filter(
+            work_item__state="signed", report_remind_at__lte=now, report_due__gt=now
+        )
         .exclude(report_reminded=models.F("report_due"))
         .select_related("work_item")
     )
@@ -252,7 +266,8 @@ def flag_missed(now: datetime | None = None) -> dict[str, int]:
             _tell_liaisons(
                 item,
                 f"report-due:{item.pk}:{item.report_due:%Y%m%d%H%M}",
-                _("请按时报送进展：%(t)s（报送时限 %(d)s）") % {"t": item.work_item.title, "d": f"{due:%Y-%m-%d %H:%M}"},
+                _("请按时报送进展：%(t)s（报送时限 %(d)s）")
+                % {"t": item.work_item.title, "d": f"{due:%Y-%m-%d %H:%M}"},
             )
         counts["reminded"] += 1
     for item in unsigned:

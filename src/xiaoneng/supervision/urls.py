@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("", views.ledger, name="supervision"),
     path("new/", views.issue, name="supervision_issue"),
+    path("new/people-options/", views.people_options, name="supervision_people_options"),
     path("export.xlsx", views.export, name="supervision_export"),
     path("import/", views.import_items, name="supervision_import"),
     path("import/template.xlsx", views.import_template, name="supervision_import_template"),

@@ -10,7 +10,7 @@ from xiaoneng.core import clock_service, paging, scope, workitem
 from xiaoneng.core.exports import xlsx_response
 from xiaoneng.core.imports import ImportRefused
 from xiaoneng.core.workflow import TransitionRefused, pending_extension
-from xiaoneng.org.models import Unit
+from xiaoneng.org.models import Person, Unit
 from xiaoneng.org.roles import UNIT_ROLES, Role
 from xiaoneng.web.views import ITEM_ROLES, role_required
 
@@ -84,7 +84,8 @@ def ledger(request):
 @role_required(Role.SUPERVISOR)
 def issue(request):
     units = scope.restrict(Unit, request.user).filter(is_active=True)
-    form = IssueForm(request.POST or None, units=units)
+    people = scope.restrict(Person, request.user).filter(is_active=True)
+    form = IssueForm(request.POST or None, units=units, people=people)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -100,13 +101,33 @@ def issue(request):
                 urgency=d["urgency"],
                 description=d["description"],
                 cadence=d["cadence"],
+                responsible_leader=d["responsible_leader"],
+                responsible_person=d["responsible_person"],
             )
         except TransitionRefused as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("事项已交办。"))
             return redirect("supervision_item", pk=item.pk)
-    return render(request, "supervision/issue.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "supervision/issue.html",
+        {"form": form, "lead_people": form.lead_people()},
+        status=400 if form.errors else 200,
+    )
+
+
+@role_required(Role.SUPERVISOR)
+def people_options(request):
+    """The <option>s of the lead unit's active people for the 责任人 picker, and the same for 责任领导 (swapped
+    out of band): the issue form loads them when the lead unit changes."""
+    unit_id = request.GET.get("lead_unit", "")
+    people = (
+        scope.restrict(Person, request.user).filter(unit_id=int(unit_id), is_active=True)
+        if unit_id.isdigit() and len(unit_id) < 19
+        else Person.objects.none()
+    )
+    return render(request, "supervision/_people_options.html", {"people": people})
 
 
 @role_required(*ITEM_ROLES)
@@ -301,7 +322,9 @@ def document(request, pk, doc, fmt):
     pdf = docs.to_pdf(data)
     if pdf is None:
         return HttpResponse(
-            _("本服务器未安装 LibreOffice，暂不能生成 PDF，请下载 Word 版 (PDF conversion is not available here)"),
+            _(
+                "本服务器未安装 LibreOffice，暂不能生成 PDF，请下载 Word 版 (PDF conversion is not available here)"
+            ),
             status=503,
             content_type="text/plain; charset=utf-8",
         )

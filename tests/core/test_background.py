@@ -36,6 +36,38 @@ def test_the_scheduler_marks_its_heartbeat_and_enqueues_each_job():
     assert {"xiaoneng.core.tasks.heartbeat", "xiaoneng.core.tasks.sweep_deadlines"} <= names
 
 
+@pytest.mark.django_db
+def test_the_scheduler_survives_a_busy_database_and_beats_again(monkeypatch):
+    """A beat that meets "database is locked" (SQLite's writer held by a long job) is reported and retried a
+    second later; the scheduler does not exit (make run would stop every part with it)."""
+    import io
+
+    from django.db import OperationalError
+
+    from xiaoneng.core.management.commands import run_scheduler
+
+    real = run_scheduler.tick
+    calls = {"tick": 0, "sleep": 0}
+
+    def flaky(due, now):
+        calls["tick"] += 1
+        if calls["tick"] == 1:
+            raise OperationalError("database is locked")
+        return real(due, now)
+
+    def sleep(_seconds):
+        calls["sleep"] += 1
+        if calls["sleep"] == 2:
+            raise KeyboardInterrupt  # stop after the second beat
+
+    monkeypatch.setattr(run_scheduler, "tick", flaky)
+    monkeypatch.setattr(run_scheduler.time, "sleep", sleep)
+    err = io.StringIO()
+    call_command("run_scheduler", stderr=err, stdout=io.StringIO())
+    assert "database is locked" in err.getvalue() and "retrying" in err.getvalue()
+    assert calls["tick"] == 2 and Heartbeat.objects.filter(name="scheduler").exists()
+
+
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_rq_on_redis_runs_the_same_task():

@@ -116,9 +116,11 @@ FATES = ["received"] * 3 + ["not_accepted"] * 2 + ["assigned"] * 3 + ["replied"]
 FATES += ["rated"] * 3 + ["closed"] * 14 + ["reopened"]
 
 
-def load_year(count: int, seed_value: int, chunk: int = 25) -> int:
-    """`count` complaints submitted over the past year, in transactions of `chunk`: older ones mostly closed,
-    recent ones still under way."""
+def load_year(count: int, seed_value: int, chunk: int = 1) -> int:
+    """`count` complaints submitted over the past year, in transactions of `chunk` (one complaint each by
+    default: on SQLite a transaction holds the only write lock, and the web, scheduler and worker of `make run`
+    must get it within the busy timeout while the year loads): older ones mostly closed, recent ones still
+    under way."""
     supervisor = User.objects.get(username="supervisor")
     units = list(Unit.objects.filter(is_active=True, handles_complaints=False))
     done = 0

@@ -1,7 +1,8 @@
 """督查督办 as each role walks it, each on their own pages and in their own browser: the supervisor registers an
 item with a co-unit and a cadence and splits a decision into sub-items for several units in one form; the lead
 unit's liaison, on a phone, signs, reports and asks for an extension, which the supervisor decides; the co-unit's
-liaison reports its part; the completion is returned once with a reason, then verified with a rating; a manual
+liaison reports its part; the unit's head approves the completion request or sends it back (a unit with no head's
+account sends it straight on); the completion is returned once with a reason, then verified with a rating; a manual
 催办 becomes a 催办单 the unit downloads; the dispatch board shows who reported today; a city leader reads the
 ledger without a button to press; a liaison of an unrelated unit cannot open the item."""
 
@@ -223,14 +224,41 @@ def test_co_unit_reports_its_part_and_the_lead_sees_both(as_user, demo_city):
     assert "已组织规上工业企业18家报名参展" in reports
 
 
-def test_completion_returned_once_with_reason_then_verified_with_rating(as_user, demo_city):
+def test_completion_goes_through_the_unit_head_then_is_returned_once_then_verified(as_user, demo_city):
     sup = signed("科技型中小企业入库300家")
     liaison = as_user("liaison")
     open_item(liaison, sup)
+    assert "须经单位负责人审核" in liaison.inner_text("[data-testid=completion-route]")
     liaison.fill("#text", "已入库312家，附入库名单")
     act(liaison, "request_completion")
-    assert liaison.inner_text("[data-testid=state]") == "申请办结"
+    assert liaison.inner_text("[data-testid=state]") == "待单位负责人审核"
+    assert liaison.locator("[data-testid=actions] button").count() == 0  # nothing to do while the head reads
 
+    # The unit's head finds it on the home page and in the inbox, sends it back once with a reason.
+    head = as_user("unit_leader")
+    head.goto(head.base + "/")
+    card = head.locator(".xn-card", has_text="待审核的办结申请")
+    waiting = SupervisedItem.objects.filter(work_item__owner_unit=unit("KJJ"), work_item__state="unit_review")
+    assert card.locator("[data-testid=card-value]").inner_text().strip() == str(waiting.count())
+    assert sup.pk in waiting.values_list("pk", flat=True)
+    head.click("nav >> text=消息")
+    head.wait_for_selector("text=办结申请待您审核：科技型中小企业入库300家")
+    open_item(head, sup)
+    assert "已入库312家" in head.inner_text("[data-testid=reports]")
+    act(head, "return_completion", expect="请填写退回理由")
+    head.fill("#note", "请附入库企业名单盖章件")
+    act(head, "return_completion")
+    assert head.inner_text("[data-testid=state]") == "办理中"
+
+    open_item(liaison, sup)
+    assert "请附入库企业名单盖章件" in liaison.inner_text("[data-testid=timeline]")
+    liaison.fill("#text", "已附盖章名单")
+    act(liaison, "request_completion")
+    open_item(head, sup)
+    act(head, "approve_completion")
+    assert head.inner_text("[data-testid=state]") == "申请办结"
+
+    # The supervisor returns it once with a reason; the second request passes the head again, then is verified.
     desk = as_user("supervisor")
     open_item(desk, sup)
     act(desk, "send_back", expect="请填写退回理由")  # a return needs its reason
@@ -242,6 +270,8 @@ def test_completion_returned_once_with_reason_then_verified_with_rating(as_user,
     assert "名单缺少企业统一社会信用代码" in liaison.inner_text("[data-testid=timeline]")
     liaison.fill("#text", "已补充信用代码，重新报送名单")
     act(liaison, "request_completion")
+    open_item(head, sup)
+    act(head, "approve_completion")
 
     open_item(desk, sup)
     desk.select_option("#quality", "good")
@@ -249,6 +279,26 @@ def test_completion_returned_once_with_reason_then_verified_with_rating(as_user,
     assert desk.inner_text("[data-testid=state]") == "已办结"
     assert "良" in desk.inner_text("dl")
     assert desk.locator("[data-testid=actions]").count() == 0
+    timeline = desk.inner_text("[data-testid=timeline]")
+    assert timeline.count("审核通过并报送") == 2 and "退回修改" in timeline
+
+
+def test_a_unit_without_a_head_account_requests_completion_straight_to_the_supervisor(as_user, demo_city):
+    sup = services.issue(
+        actor=User.objects.get(username="supervisor"),
+        title="重点项目融资对接",
+        source="meeting",
+        lead_unit=unit("FGW"),
+        limit="20wd",
+    )
+    assert not User.objects.filter(unit=unit("FGW"), role=Role.UNIT_LEADER, is_active=True).exists()
+    liaison = as_user(liaison_of("FGW"))
+    open_item(liaison, sup)
+    act(liaison, "sign")
+    assert "尚无单位负责人账号" in liaison.inner_text("[data-testid=completion-route]")
+    liaison.fill("#text", "已完成对接，签约项目12个")
+    act(liaison, "request_completion")
+    assert liaison.inner_text("[data-testid=state]") == "申请办结"
 
 
 def test_manual_reminder_becomes_a_reminder_notice_the_unit_downloads(as_user, demo_city):

@@ -126,7 +126,14 @@ def test_demo_city_has_supervised_work_in_every_state(settings):
     settings.DEMO_MODE = True
     demo.seed()
     states = set(SupervisedItem.objects.values_list("work_item__state", flat=True))
-    assert {"issued", "signed", "completion_requested", "closed"} <= states
+    assert {"issued", "signed", "unit_review", "completion_requested", "closed"} <= states
+    # What waits for the supervisor passed the unit's head first (单位负责人审核).
+    waiting = SupervisedItem.objects.filter(work_item__state__in=["completion_requested", "closed"])
+    assert waiting.exists()
+    for sup in waiting:
+        assert list(
+            sup.work_item.timeline.filter(action="approve_completion").values_list("actor__role", flat=True)
+        ) == ["unit_leader"]
     assert SupervisedItem.objects.filter(parent__isnull=False).count() >= 3
 
 
@@ -201,6 +208,13 @@ def test_home_pages_count_what_waits(world, item):
     services.act(item, "sign", world.users["liaison"], data={})
     services.act(item, "request_completion", world.users["liaison"], data={"text": "完成"})
     from xiaoneng.web.selectors import home_figures
+
+    cards = {str(c["label"]): c["value"] for c in home_figures(world.users["unit_leader"])}
+    assert cards["待审核的办结申请"] == 1
+    assert "待审核的办结申请" not in {str(c["label"]) for c in home_figures(world.users["liaison"])}
+    services.act(item, "approve_completion", world.users["unit_leader"], data={})
+    cards = {str(c["label"]): c["value"] for c in home_figures(world.users["unit_leader"])}
+    assert cards["待审核的办结申请"] == 0
 
     cards = {str(c["label"]): c["value"] for c in home_figures(world.users["supervisor"])}
     assert cards["待验收督办事项"] == 1

@@ -64,12 +64,23 @@ def test_the_whole_flow(world, item, co_liaison):
     item = services.act(item, "report", co_liaison, data={"text": "协办部分已完成"})
     item = services.act(item, "report", liaison, data={"text": "已完成系统改造"})
     item = services.act(item, "request_completion", liaison, data={"text": "全流程已压缩至1个工作日"})
+    assert item.work_item.state == "unit_review"  # the unit's head approves what leaves the unit
+    item = services.act(item, "approve_completion", world.users["unit_leader"], data={})
+    assert item.work_item.state == "completion_requested"
     item = services.act(item, "verify", supervisor, data={"quality": "excellent"})
     assert item.work_item.state == "closed" and item.quality == "excellent"
     reports = list(ProgressReport.objects.filter(item=item).values_list("unit__name", "is_completion"))
     assert reports == [("东湖区市场监管局", False), ("东湖区住建局", False), ("东湖区住建局", True)]
     actions = list(item.work_item.timeline.values_list("action", flat=True))
-    assert actions == ["created", "sign", "report", "report", "request_completion", "verify"]
+    assert actions == [
+        "created",
+        "sign",
+        "report",
+        "report",
+        "request_completion",
+        "approve_completion",
+        "verify",
+    ]
 
 
 @pytest.mark.django_db
@@ -91,6 +102,9 @@ def test_refusals_tell_the_reason(world, item):
     with pytest.raises(TransitionRefused, match="进展情况"):
         services.act(item, "report", liaison, data={"text": " "})
     services.act(item, "request_completion", liaison, data={"text": "完成"})
+    with pytest.raises(TransitionRefused, match="待单位负责人审核"):  # the head has not approved it yet
+        services.act(item, "verify", supervisor, data={"quality": "good"})
+    services.act(item, "approve_completion", world.users["unit_leader"], data={})
     with pytest.raises(TransitionRefused, match="办结质量"):
         services.act(item, "verify", supervisor, data={"quality": "perfect"})
     with pytest.raises(TransitionRefused, match="退回理由"):

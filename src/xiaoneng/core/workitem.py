@@ -290,10 +290,11 @@ def perform(
     k = kind_of(item)
     t = k.workflow.require(item, transition, actor, data)
     before = _snapshot(item)
+    target = k.workflow.target_of(t, item)
     if effect is not None:
         effect(item)
-    if t.target is not None:
-        item.state = t.target
+    if target is not None:
+        item.state = target
     if item.state in k.workflow.terminal:
         item.closed_at = item.closed_at or timezone.now()
         item.next_check_at = None

@@ -117,7 +117,18 @@ class SupervisedItemViewSet(ScopedReadOnlyViewSet):
 
     sign = _transition("sign", "签收 (the lead unit's liaison)")
     report = _transition("report", "报送进展: `text` required (lead or co-unit)")
-    request_completion = _transition("request_completion", "申请办结: `text` (evidence) required")
+    request_completion = _transition(
+        "request_completion",
+        "申请办结: `text` (evidence) required; goes to the unit's head (state unit_review), or straight to the "
+        "supervisor (completion_requested) when the unit has no active head's account",
+    )
+    approve_completion = _transition(
+        "approve_completion", "审核通过并报送 (the owning unit's head): the request goes to the supervisor"
+    )
+    return_completion = _transition(
+        "return_completion",
+        "退回修改 (the owning unit's head): `note` (reason) required; back to the liaison",
+    )
     verify = _transition("verify", "办结销号: `quality` excellent/good/fair/poor (supervisor)")
     send_back = _transition("send_back", "退回: `note` (reason) required (supervisor)")
     cancel = _transition("cancel", "撤销: `note` (reason) required (supervisor)")

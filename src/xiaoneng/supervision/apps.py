@@ -20,9 +20,10 @@ class SupervisionConfig(AppConfig):
         WORK_ITEM_OBJECTS.add("supervision.superviseditem")  # a supervised item's id is its work item's
         from xiaoneng.web.selectors import HOME_CARDS
 
-        from .selectors import home_cards
+        from .selectors import home_cards, review_cards
 
-        if home_cards not in HOME_CARDS:
-            HOME_CARDS.append(home_cards)
+        for provider in (home_cards, review_cards):
+            if provider not in HOME_CARDS:
+                HOME_CARDS.append(provider)
         if demo.seed not in org_demo.DEMO_STEPS:
             org_demo.DEMO_STEPS.append(demo.seed)

@@ -118,7 +118,11 @@ def routine_year(
             continue  # signed, reported once, still overdue
         if not overdue and fate < 0.7:
             continue
+        head = _head(unit, password_hash)  # the unit's head approves what leaves the unit
         sup = services.act(sup, "request_completion", liaison, data={"text": "已完成，附佐证材料。"})
+        if not overdue and fate < 0.73:
+            continue  # waiting for the unit head's approval
+        sup = services.act(sup, "approve_completion", head, data={})
         if not overdue or fate >= 0.12:  # a few overdue ones wait for verification
             services.act(
                 sup, "verify", supervisor, data={"quality": rng.choice(["excellent", "good", "good", "fair"])}
@@ -137,6 +141,25 @@ def _liaison(unit: Unit, password_hash: str) -> User:
         username=f"ll_{unit.code.lower().replace('-', '_')}",
         password=password_hash,
         role=Role.LIAISON,
+        unit=unit,
+        person=person,
+        first_name=person.name,
+        must_change_password=True,
+    )
+
+
+def _head(unit: Unit, password_hash: str) -> User:
+    """The unit's head (单位负责人) who approves what leaves the unit: the existing account, else a demo one."""
+    user = User.objects.filter(unit=unit, role=Role.UNIT_LEADER, is_active=True).first()
+    if user is not None:
+        return user
+    person = Person.objects.create(
+        name=f"{unit.short_name or unit.name}负责人", unit=unit, position="主要负责人"
+    )
+    return User.objects.create(
+        username=f"lh_{unit.code.lower().replace('-', '_')}",
+        password=password_hash,
+        role=Role.UNIT_LEADER,
         unit=unit,
         person=person,
         first_name=person.name,
@@ -192,9 +215,13 @@ def seed(rng: random.Random, scale: int) -> None:
                     data={"text": "协办部分已落实专人对接。"},
                 )
         if step >= 3:
+            head = _head(units[lead], password_hash)  # the unit's head approves what leaves the unit
             sup = services.act(
                 sup, "request_completion", liaison, data={"text": "各项任务已完成，附佐证材料。"}
             )
+            if step == 3 and lead == "KJJ":
+                continue  # the head has not approved it yet (待单位负责人审核): the demo head finds it waiting
+            sup = services.act(sup, "approve_completion", head, data={})
         if step >= 4:
             services.act(sup, "verify", supervisor, data={"quality": rng.choice(Quality.values[:3])})
     # The exhibition seed: a campaign run by daily dispatch (周安排、日调度), some groups reported today.

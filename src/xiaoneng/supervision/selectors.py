@@ -180,3 +180,27 @@ def home_cards(user) -> list[dict]:
             },
         ]
     return []
+
+
+def review_cards(user) -> list[dict]:
+    """单位负责人: the unit's completion requests waiting for the head's approval (待审核的办结申请)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from xiaoneng.org.roles import Role
+
+    if user.role != Role.UNIT_LEADER:
+        return []
+    n = (
+        scope.restrict(SupervisedItem, user)
+        .filter(work_item__owner_unit_id=user.unit_id, work_item__state="unit_review")
+        .count()
+    )
+    return [
+        {
+            "label": _("待审核的办结申请"),
+            "value": n,
+            "url": "supervision",
+            "query": "state=unit_review",
+            "tone": "primary",
+        }
+    ]

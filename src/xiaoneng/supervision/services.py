@@ -9,8 +9,9 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from xiaoneng.core import clock_service, notify, workitem
+from xiaoneng.core import clock_service, notify, scope, workitem
 from xiaoneng.core.models import WorkItem
 from xiaoneng.core.workflow import TransitionRefused
 from xiaoneng.org.models import Person, Unit, User
@@ -175,7 +176,7 @@ def act(
             item.save(update_fields=["quality"])
 
     with transaction.atomic():
-        workitem.perform(
+        wi = workitem.perform(
             item.work_item,
             transition,
             actor,
@@ -184,9 +185,55 @@ def act(
             data=data,
             effect=effect,
         )
+        if transition in REVIEW_TELLS:
+            _tell_review(item, wi, transition, note)
     item.refresh_from_db()
     item.work_item.refresh_from_db()
     return item
+
+
+# 单位负责人审核: who hears of a completion request's review, by the transition that moved it (the liaison's
+# request tells the head only when it went to the head; see workflow._completion_route).
+REVIEW_TELLS = {
+    "request_completion": (Role.UNIT_LEADER, "completion-review", gettext_noop("办结申请待您审核：%(t)s")),
+    "return_completion": (
+        Role.LIAISON,
+        "completion-returned",
+        gettext_noop("办结申请被单位负责人退回：%(t)s"),
+    ),
+}
+
+
+def _tell_review(item: SupervisedItem, wi: WorkItem, transition: str, note: str) -> None:
+    """Tell the owning unit's head that a completion request waits for approval, or its liaisons that the head
+    sent it back (with the reason) — each only if the item is in their scope."""
+    if transition == "request_completion" and wi.state != "unit_review":
+        return  # no head: it went straight to the supervisor
+    role, key, template = REVIEW_TELLS[transition]
+    for user in User.objects.filter(unit_id=wi.owner_unit_id, role=role, is_active=True):
+        if not scope.restrict(SupervisedItem, user).filter(pk=item.pk).exists():
+            continue
+        notify.notify(
+            user,
+            f"{key}:{wi.pk}:{wi.version}",
+            _(template) % {"t": wi.title},
+            note if transition == "return_completion" else "",
+            url=reverse("supervision_item", args=[item.pk]),
+            item=wi,
+            channels=("sms",),
+        )
+
+
+def perform_generic(
+    item: WorkItem, transition: str, actor: Any, *, note: str = "", expected_version=None, data=None
+):
+    """The generic work-item endpoint (/api/work-items/{id}/actions/…) hands supervision transitions here, so a
+    report is stored and the head is told whichever way an action arrives."""
+    flat = {k: (v[0] if isinstance(v, list) and len(v) == 1 else v) for k, v in (data or {}).items()}
+    if note:
+        flat["note"] = note
+    sup = SupervisedItem.objects.get(pk=item.pk)
+    return act(sup, transition, actor, data=flat, expected_version=expected_version).work_item
 
 
 @transaction.atomic

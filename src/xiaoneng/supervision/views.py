@@ -18,10 +18,12 @@ from . import ledger_io, selectors, services
 from .documents import for_item as documents_for_item
 from .forms import IssueForm, SubItemFormSet
 from .models import Quality, Source, SupervisedItem
-from .workflow import WORKFLOW, last_day
+from .workflow import WORKFLOW, last_day, unit_has_head
 
 EXTENSION_DECISIONS = frozenset({"approve_extension", "reject_extension"})
 NOTE_ACTIONS = frozenset({"send_back", "suspend", "cancel", "remind"})
+# The unit's head sending a completion request back to the liaison.
+HEAD_NOTE_ACTIONS = frozenset({"return_completion"})
 
 
 def _requested_until(wi, ext):
@@ -181,6 +183,9 @@ def item(request, pk):
             # reminder's message (the supervisor), an extension's date and reason (the lead unit).
             "asks_text": bool(names & {"report", "request_completion"}),
             "asks_note": bool(names & NOTE_ACTIONS),
+            "asks_head_note": bool(names & HEAD_NOTE_ACTIONS),
+            # Where 申请办结 goes: the unit's head, or straight to the supervisor when the unit has none.
+            "completion_to_head": unit_has_head(wi.owner_unit_id) if "request_completion" in names else None,
             "pending_extension": pending,
             "pending_until": _requested_until(wi, pending),
             "can_decide_extension": bool(names & EXTENSION_DECISIONS),

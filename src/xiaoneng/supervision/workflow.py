@@ -1,5 +1,6 @@
-"""督办事项's states and transitions, declared once (SPEC §1: 交办 → 签收 → 办理 (progress reports) → 申请办结
-→ 办结销号 or 退回; 撤销 with a reason)."""
+"""督办事项's states and transitions, declared once (SPEC §1: 交办 → 签收 → 办理 (progress reports) → 申请办结,
+approved by the unit's head (待单位负责人审核, or straight on when the unit has no head's account) → 办结销号 or
+退回; 撤销 with a reason)."""
 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -56,11 +57,28 @@ REPORT_WARNING = {"daily": "50%", "weekly": "1wd", "monthly": "1wd"}
 
 SUPERVISORS = frozenset({Role.SUPERVISOR})
 LIAISON = frozenset({Role.LIAISON})
+UNIT_LEADER = frozenset({Role.UNIT_LEADER})
+
+
+def unit_has_head(unit_id) -> bool:
+    """Whether the unit has an active head's account (单位负责人) to approve what leaves the unit."""
+    from xiaoneng.org.models import User
+
+    return User.objects.filter(unit_id=unit_id, role=Role.UNIT_LEADER, is_active=True).exists()
+
+
+def _completion_route(item):
+    """申请办结 goes to the unit's head for approval (待单位负责人审核); a unit without an active head's account
+    sends it straight to the supervisor, as the one transition either way."""
+    return None if unit_has_head(item.owner_unit_id) else "completion_requested"
+
 
 WORKFLOW = Workflow(
     states={
         "issued": _("已交办"),
         "signed": _("办理中"),
+        # The unit's time: the clock keeps running while the head reviews the completion request.
+        "unit_review": _("待单位负责人审核"),
         "completion_requested": _("申请办结"),
         "suspended": _("已中止"),
         "closed": _("已办结"),
@@ -83,11 +101,31 @@ WORKFLOW = Workflow(
             "request_completion",
             _("申请办结"),
             frozenset({"signed"}),
-            "completion_requested",
+            "unit_review",
             LIAISON,
             guard=_text_required("text", _("办结情况")),
             relation="owner",
             style="success",
+            route=_completion_route,
+        ),
+        Transition(
+            "approve_completion",
+            _("审核通过并报送"),
+            frozenset({"unit_review"}),
+            "completion_requested",
+            UNIT_LEADER,
+            relation="owner",
+            style="success",
+        ),
+        Transition(
+            "return_completion",
+            _("退回修改"),
+            frozenset({"unit_review"}),
+            "signed",
+            UNIT_LEADER,
+            guard=_text_required("note", _("退回理由")),
+            relation="owner",
+            style="warning",
         ),
         Transition(
             "verify",
@@ -120,7 +158,7 @@ WORKFLOW = Workflow(
         Transition(
             "approve_extension",
             pgettext_lazy("action", "批准延期"),
-            frozenset({"issued", "signed", "completion_requested"}),
+            frozenset({"issued", "signed", "unit_review", "completion_requested"}),
             None,
             SUPERVISORS,
             guard=extension_pending,
@@ -129,7 +167,7 @@ WORKFLOW = Workflow(
         Transition(
             "reject_extension",
             pgettext_lazy("action", "不予延期"),
-            frozenset({"issued", "signed", "completion_requested"}),
+            frozenset({"issued", "signed", "unit_review", "completion_requested"}),
             None,
             SUPERVISORS,
             guard=extension_pending,
@@ -138,7 +176,7 @@ WORKFLOW = Workflow(
         Transition(
             "remind",
             _("催办"),
-            frozenset({"issued", "signed"}),
+            frozenset({"issued", "signed", "unit_review"}),
             None,
             SUPERVISORS,
             style="outline-danger",
@@ -179,9 +217,17 @@ def _detail_url(item) -> str:
     return reverse("supervision_item", args=[item.pk])  # a supervised item shares its work item's id
 
 
+def _perform(item, transition, actor, **kwargs):
+    from . import services
+
+    return services.perform_generic(item, transition, actor, **kwargs)
+
+
 KIND = Kind(
     code="supervision",
     detail_url=_detail_url,
+    # The generic work-item API and page defer to supervision's own: reports, files and notices on every action.
+    extra={"perform": _perform, "own_page": True},
     label=_("督办事项"),
     workflow=WORKFLOW,
     default_limit="20wd",

@@ -1206,10 +1206,11 @@ def run(args: argparse.Namespace, fresh: bool, var_dir: Path, started: float, lo
         for line in explain_statement(*statements[0]):
             print("   ", line)
     liaison = cases[2]
-    for i, (query, params) in enumerate(
-        statements_of(lambda: LEDGER_ORDER.page(liaison["qs"], liaison["cursor"], PAGE))
-    ):
-        print(f"plan of the keyset deep page, {liaison['label']}, stream {i + 1} (of 2: owned, co-unit):")
+    streams_sql = statements_of(lambda: LEDGER_ORDER.page(liaison["qs"], liaison["cursor"], PAGE))
+    steps = ["owned: keys", "owned: rows among them", "co-unit: keys", "co-unit: rows among them"]
+    for i, (query, params) in enumerate(streams_sql):
+        step = steps[i] if len(streams_sql) == len(steps) else f"{i + 1} of {len(streams_sql)}"
+        print(f"plan of the keyset deep page, {liaison['label']}, statement {step}:")
         for line in explain_statement(query, params):
             print("   ", line)
 

@@ -89,7 +89,7 @@ CASES = [
 ]
 
 
-@pytest.fixture(params=[200, 2], ids=["chunk200", "chunk2"])
+@pytest.fixture(params=[100, 2], ids=["chunk100", "chunk2"])
 def chunk(request, monkeypatch):
     """The streams' candidate chunk as shipped, and tiny (every page needs several rounds)."""
     monkeypatch.setattr(paging, "STREAM_CHUNK", request.param)

@@ -51,8 +51,9 @@ from rest_framework.utils.urls import replace_query_param
 
 MAX_CURSOR_LENGTH = 512
 # A covered stream checks at most this many candidate rows against the queryset per query: few enough that the
-# database probes them by key rather than scan the table for the queryset's subqueries.
-STREAM_CHUNK = 200
+# database probes them by key rather than scan the table for the queryset's subqueries (a liaison's scope at a
+# million items, 1,850 co-unit rows for the unit: probed up to 300 ids, scanned the table from 500).
+STREAM_CHUNK = 100
 COUNT_CAP = 1000
 
 
@@ -343,17 +344,17 @@ def capped_count(qs: models.QuerySet, cap: int | None = None) -> tuple[int, bool
         plain = qs.prefetch_related(None).order_by()
         table = qs.model._default_manager.all()
         for condition in streams:
-            after: Any = None
+            read: list[Any] = []  # candidates already checked (in no order: any order lets the index be read)
             while len(ids) <= cap:
-                rest = table.filter(condition) if after is None else table.filter(condition, pk__gt=after)
-                keys = list(rest.order_by("pk").values_list("pk", flat=True)[: cap + 1])
+                rest = table.filter(condition).exclude(pk__in=read) if read else table.filter(condition)
+                keys = list(rest.order_by().values_list("pk", flat=True)[: cap + 1])
                 for k in range(0, len(keys), STREAM_CHUNK):
                     ids.update(plain.filter(pk__in=keys[k : k + STREAM_CHUNK]).values_list("pk", flat=True))
                     if len(ids) > cap:
                         break
                 if len(keys) <= cap:
                     break
-                after = keys[-1]
+                read += keys
         n = len(ids)
         return (cap, True) if n > cap else (n, False)
     n = qs.order_by()[: cap + 1].count()

@@ -10,6 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.accountability import matrix as accountability
 from tests.conftest import make_user
 from tests.eservice import scope_matrix as eservice
+from tests.supervision import scope_matrix as supervision_matrix
 from xiaoneng.complaints import services as complaints
 from xiaoneng.complaints.models import Attachment, Category, Complaint
 from xiaoneng.core import notify, workitem
@@ -63,6 +64,7 @@ MODEL_FOR_VIEW = {
     "complaint_attachment": Attachment,
     **eservice.MODEL_FOR_VIEW,
     **accountability.MODEL_FOR_VIEW,
+    **supervision_matrix.MODEL_FOR_VIEW,
 }
 
 # Where an object outside county A is nevertheless in scope, by design.
@@ -87,6 +89,7 @@ OUT_MARKERS = {
     Attachment: "西山区投诉附件",
     **eservice.OUT_MARKERS,
     **accountability.OUT_MARKERS,
+    **supervision_matrix.OUT_MARKERS,
 }
 
 
@@ -215,6 +218,7 @@ def objects(world, task_kind, settings, tmp_path):
         **complaint_objects(world, settings, tmp_path),
         **eservice.objects(world),
         **accountability.objects(world),
+        **supervision_matrix.objects(world, sa, sb, outsider),
     }
 
 
@@ -343,6 +347,7 @@ REACHES = {
     },
     **eservice.REACHES,
     **accountability.REACHES,
+    **supervision_matrix.REACHES,
 }
 
 

@@ -80,6 +80,16 @@ def issued(title: str, *, co=("GXJ",), cadence: str = "weekly", limit: str = "20
     )
 
 
+def a_pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    w = PdfWriter()
+    w.add_blank_page(200, 200)
+    out = io.BytesIO()
+    w.write(out)
+    return out.getvalue()
+
+
 def signed(title: str, **kw) -> SupervisedItem:
     return services.act(issued(title, **kw), "sign", User.objects.get(username="liaison"), data={})
 
@@ -229,7 +239,17 @@ def test_completion_goes_through_the_unit_head_then_is_returned_once_then_verifi
     liaison = as_user("liaison")
     open_item(liaison, sup)
     assert "须经单位负责人审核" in liaison.inner_text("[data-testid=completion-route]")
+    # Evidence that is not a photo, .docx or PDF is refused with the reason; nothing is sent, the text is kept.
     liaison.fill("#text", "已入库312家，附入库名单")
+    liaison.set_input_files(
+        "#files", [{"name": "名单.exe", "mimeType": "application/octet-stream", "buffer": b"MZ" * 50}]
+    )
+    act(liaison, "request_completion", expect="只接受照片")
+    assert liaison.inner_text("[data-testid=state]") == "办理中"
+    assert liaison.input_value("#text") == "已入库312家，附入库名单"
+    liaison.set_input_files(
+        "#files", [{"name": "入库名单.pdf", "mimeType": "application/pdf", "buffer": a_pdf()}]
+    )
     act(liaison, "request_completion")
     assert liaison.inner_text("[data-testid=state]") == "待单位负责人审核"
     assert liaison.locator("[data-testid=actions] button").count() == 0  # nothing to do while the head reads
@@ -245,6 +265,11 @@ def test_completion_goes_through_the_unit_head_then_is_returned_once_then_verifi
     head.wait_for_selector("text=办结申请待您审核：科技型中小企业入库300家")
     open_item(head, sup)
     assert "已入库312家" in head.inner_text("[data-testid=reports]")
+    with head.expect_download() as info:  # the evidence, downloaded through the scope layer
+        head.click("[data-testid=report-files] >> text=入库名单.pdf")
+    assert info.value.suggested_filename == "入库名单.pdf"
+    with open(info.value.path(), "rb") as f:
+        assert f.read().startswith(b"%PDF")
     act(head, "return_completion", expect="请填写退回理由")
     head.fill("#note", "请附入库企业名单盖章件")
     act(head, "return_completion")

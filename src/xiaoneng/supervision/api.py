@@ -1,16 +1,18 @@
 """督查督办 API: the ledger, issuing, and one action endpoint per transition."""
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from xiaoneng.core import paging, scope
 from xiaoneng.core.api import ScopedReadOnlyViewSet
+from xiaoneng.core.workflow import TransitionRefused
 from xiaoneng.org.models import Person, Unit
 
-from . import selectors, services
-from .models import Source, SupervisedItem
+from . import evidence, selectors, services
+from .models import ReportFile, Source, SupervisedItem
 from .serializers import (
     IssueSerializer,
     ProgressReportSerializer,
@@ -19,16 +21,55 @@ from .serializers import (
 )
 
 
+class ReportFileSerializer(serializers.ModelSerializer):
+    """佐证材料: download `url` (the same scope as the item; session login)."""
+
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportFile
+        fields = ["id", "name", "content_type", "size", "sha256", "url"]
+        read_only_fields = fields
+
+    def get_url(self, obj) -> str:
+        return reverse("supervision_file", args=[obj.pk])
+
+
+class ReportWithFilesSerializer(ProgressReportSerializer):
+    files = ReportFileSerializer(many=True, read_only=True)
+
+    class Meta(ProgressReportSerializer.Meta):
+        fields = [*ProgressReportSerializer.Meta.fields, "files"]
+        read_only_fields = fields
+
+
+class EvidenceActionSerializer(SupervisionActionSerializer):
+    """report / request-completion as multipart/form-data: the same fields and up to 5 `files` (photos, .docx,
+    PDF; each cleaned, the first bad one refuses the whole request with 400 and nothing saved)."""
+
+    files = serializers.ListField(child=serializers.FileField(), required=False)
+
+
 def _transition(name: str, doc: str):
     """One action endpoint for one declared transition (the function is named before @action reads the name)."""
+    takes_files = name in services.EVIDENCE_TRANSITIONS
 
     def view(self, request, pk=None, format=None):
         sup = self.get_object()
         ser = SupervisionActionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = {k: v for k, v in ser.validated_data.items() if k != "version"}
+        try:
+            files = evidence.clean_uploads(request.FILES.getlist("files")) if takes_files else []
+        except evidence.AttachmentRefused as exc:
+            raise TransitionRefused(exc.message, status=400, code="file_refused") from None
         sup = services.act(
-            sup, name, request.user, data=data, expected_version=ser.validated_data.get("version")
+            sup,
+            name,
+            request.user,
+            data=data,
+            expected_version=ser.validated_data.get("version"),
+            files=files,
         )
         return Response(SupervisedItemSerializer(sup).data)
 
@@ -38,7 +79,12 @@ def _transition(name: str, doc: str):
         detail=True, methods=["post"], url_path=name.replace("_", "-"), url_name=name.replace("_", "-")
     )(view)
     return extend_schema(
-        request=SupervisionActionSerializer,
+        request={
+            "application/json": SupervisionActionSerializer,
+            "multipart/form-data": EvidenceActionSerializer,
+        }
+        if takes_files
+        else SupervisionActionSerializer,
         responses=SupervisedItemSerializer,
         description=doc,
         parameters=[ID],
@@ -108,18 +154,20 @@ class SupervisedItemViewSet(ScopedReadOnlyViewSet):
         )
         return Response(SupervisedItemSerializer(sup).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=ProgressReportSerializer(many=True))
+    @extend_schema(responses=ReportWithFilesSerializer(many=True))
     @action(detail=True)
     def reports(self, request, pk=None, format=None):
-        return Response(
-            ProgressReportSerializer(self.get_object().reports.select_related("unit"), many=True).data
-        )
+        """Progress reports and completion requests, each with its files (佐证材料)."""
+        reports = self.get_object().reports.select_related("unit").prefetch_related("files")
+        return Response(ReportWithFilesSerializer(reports, many=True).data)
 
     sign = _transition("sign", "签收 (the lead unit's liaison)")
-    report = _transition("report", "报送进展: `text` required (lead or co-unit)")
+    report = _transition(
+        "report", "报送进展: `text` required (lead or co-unit); `files` as multipart/form-data (佐证材料)"
+    )
     request_completion = _transition(
         "request_completion",
-        "申请办结: `text` (evidence) required; goes to the unit's head (state unit_review), or straight to the "
+        "申请办结: `text` (evidence) required, `files` as multipart/form-data; goes to the unit's head (state unit_review), or straight to the "
         "supervisor (completion_requested) when the unit has no active head's account",
     )
     approve_completion = _transition(

@@ -92,3 +92,26 @@ class ProgressReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.created_at:%Y-%m-%d}"
+
+
+class ReportFile(models.Model):
+    """佐证材料: a photo, .docx or PDF attached to a progress report or a completion request, stored cleaned
+    (core/attachments.py) under its SHA-256. Visible exactly when its item is (rules.py)."""
+
+    report = models.ForeignKey(ProgressReport, models.CASCADE, related_name="files")
+    file = models.FileField(upload_to="supervision/%Y/%m/")
+    name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+
+    def __str__(self) -> str:
+        return self.name

@@ -3,9 +3,15 @@
 from xiaoneng.core import scope
 from xiaoneng.core.models import WorkItem
 
-from .models import SupervisedItem
+from .models import ReportFile, SupervisedItem
 
 
 @scope.rule(SupervisedItem)
 def supervised_items(user, qs):
     return qs.filter(work_item__in=scope.restrict(WorkItem, user).values("pk"))
+
+
+@scope.rule(ReportFile)
+def report_files(user, qs):
+    """A report's file is visible exactly when its item is."""
+    return qs.filter(report__item__work_item__in=scope.restrict(WorkItem, user).values("pk"))

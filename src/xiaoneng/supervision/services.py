@@ -17,6 +17,8 @@ from xiaoneng.core.workflow import TransitionRefused
 from xiaoneng.org.models import Person, Unit, User
 from xiaoneng.org.roles import Role
 
+from . import evidence
+from .evidence import Evidence
 from .models import ProgressReport, SupervisedItem
 from .workflow import CADENCE_LIMITS, KIND, REPORT_WARNING, SIGN_LIMIT, last_day
 
@@ -109,6 +111,9 @@ def issue(
     return item
 
 
+EVIDENCE_TRANSITIONS = frozenset({"report", "request_completion"})  # the actions that take files
+
+
 def remind(item: SupervisedItem, wi: WorkItem, actor: Any, message: str) -> int:
     """催办: the lead unit's liaisons get the reminder; from the second reminder on, the unit's head too
     (escalation). Returns which reminder this is."""
@@ -136,9 +141,17 @@ def act(
     *,
     data: dict[str, Any],
     expected_version: int | None = None,
+    files: list[Evidence] = (),
 ) -> SupervisedItem:
     """Perform one transition with its effect: a report (progress or completion) is stored with the unit that
-    sent it; a verification records the quality rating."""
+    sent it and its files (佐证材料, cleaned by evidence.clean_uploads before this is called); a verification
+    records the quality rating."""
+    if files and transition not in EVIDENCE_TRANSITIONS:
+        raise TransitionRefused(
+            _("只有报送进展和申请办结可以附文件 (files go with a progress report or a completion request)"),
+            status=400,
+            code="files_not_allowed",
+        )
     text = str(data.get("text", "")).strip()
     note = str(data.get("note", "") or text or data.get("reason", "")).strip()
 
@@ -164,13 +177,15 @@ def act(
             )
             item.save(update_fields=["report_due", "report_remind_at"])
         if transition in ("report", "request_completion"):
-            ProgressReport.objects.create(
+            report = ProgressReport.objects.create(
                 item=item,
                 unit=actor.unit,
                 author=actor,
                 text=text,
                 is_completion=transition == "request_completion",
             )
+            if files:
+                evidence.store(report, list(files))
         if transition == "verify":
             item.quality = data["quality"]
             item.save(update_fields=["quality"])

@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/board/", views.board, name="supervision_board"),
     path("<int:pk>/notice/", views.notice, name="supervision_notice"),
     path("<int:pk>/documents/<int:doc>.<str:fmt>", views.document, name="supervision_document"),
+    path("files/<int:pk>/", views.report_file, name="supervision_file"),
 ]

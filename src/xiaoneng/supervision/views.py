@@ -7,6 +7,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from xiaoneng.core import clock_service, paging, scope, workitem
+from xiaoneng.core.attachments import MAX_BYTES, MAX_FILES
+from xiaoneng.core.attachments import limit as attachment_limit
 from xiaoneng.core.exports import xlsx_response
 from xiaoneng.core.imports import ImportRefused
 from xiaoneng.core.workflow import TransitionRefused, pending_extension
@@ -14,10 +16,10 @@ from xiaoneng.org.models import Person, Unit
 from xiaoneng.org.roles import UNIT_ROLES, Role
 from xiaoneng.web.views import ITEM_ROLES, role_required
 
-from . import ledger_io, selectors, services
+from . import evidence, ledger_io, selectors, services
 from .documents import for_item as documents_for_item
 from .forms import IssueForm, SubItemFormSet
-from .models import Quality, Source, SupervisedItem
+from .models import Quality, ReportFile, Source, SupervisedItem
 from .workflow import WORKFLOW, last_day, unit_has_head
 
 EXTENSION_DECISIONS = frozenset({"approve_extension", "reject_extension"})
@@ -145,6 +147,8 @@ def item(request, pk):
     wi = sup.work_item
     if request.method == "POST":
         try:
+            # 佐证材料: every file cleaned (or the first bad one refused) before anything changes or is saved.
+            files = evidence.clean_uploads(request.FILES.getlist("files"))
             services.act(
                 sup,
                 request.POST.get("action", ""),
@@ -153,12 +157,13 @@ def item(request, pk):
                 expected_version=int(request.POST["version"])
                 if request.POST.get("version", "").isdigit()
                 else None,
+                files=files,
             )
             messages.success(request, _("操作成功。"))
-        except TransitionRefused as exc:
+        except (TransitionRefused, evidence.AttachmentRefused) as exc:
             # Refused: the page again with the reason and what the user typed (a long report is not lost).
             messages.error(request, exc.message)
-            status, posted = exc.status, request.POST
+            status, posted = getattr(exc, "status", 400), request.POST
             sup.refresh_from_db()
             wi = sup.work_item
             wi.refresh_from_db()  # a version conflict shows the item as it is now, the typed text kept
@@ -190,7 +195,9 @@ def item(request, pk):
             "pending_until": _requested_until(wi, pending),
             "can_decide_extension": bool(names & EXTENSION_DECISIONS),
             "co_units": wi.units.all(),
-            "reports": sup.reports.select_related("unit", "author"),
+            "reports": sup.reports.select_related("unit", "author").prefetch_related("files"),
+            "max_files": attachment_limit("MAX_FILES", MAX_FILES),
+            "max_mb": attachment_limit("MAX_BYTES", MAX_BYTES) // (1024 * 1024),
             "extensions": wi.extensions.all(),
             "children": sup.children.select_related("work_item__owner_unit").order_by("pk"),
             "rollup": selectors.rollup(sup),
@@ -335,4 +342,15 @@ def document(request, pk, doc, fmt):
         )
     resp = docs.docx_response(pdf, f"{issued.number}{issued.kind}.pdf")
     resp["Content-Type"] = "application/pdf"
+    return resp
+
+
+@role_required(*ITEM_ROLES)
+def report_file(request, pk):
+    """One 佐证材料 file, for whoever may see its item (the scope layer decides; out of scope answers 404)."""
+    from django.http import FileResponse
+
+    f = scope.access(ReportFile, request.user, pk)
+    resp = FileResponse(f.file.open("rb"), as_attachment=True, filename=f.name, content_type=f.content_type)
+    resp["X-Content-Type-Options"] = "nosniff"
     return resp

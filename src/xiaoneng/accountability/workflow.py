@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xiaoneng.core.workflow import Transition, Workflow
+from xiaoneng.core.workflow import Transition, Workflow, text_required
 from xiaoneng.core.workitem import Kind
 from xiaoneng.org.roles import Role
 
@@ -44,21 +44,12 @@ def _case(item):
     return item.accountability_case
 
 
-def _text_required(field: str, label):
-    def guard(item, actor, data):
-        if not str(data.get(field, "") or "").strip():
-            return _("请填写%(label)s (%(field)s is required)") % {"label": label, "field": field}
-        return None
-
-    return guard
-
-
 def _record_valid(item, actor, data):
     from .models import InvestigationMethod
 
     if data.get("method") not in InvestigationMethod.values:
         return _("请选择调查方式 (choose how it was investigated)")
-    return _text_required("text", _("调查情况"))(item, actor, data)
+    return text_required("text", _("调查情况"))(item, actor, data)
 
 
 def _subject_valid(item, actor, data):
@@ -89,7 +80,7 @@ def _propose_valid(item, actor, data):
         return _("请选择责任类型 (choose the type of responsibility)")
     if subject.determinations.filter(status__in=LIVE).exists():
         return _("该对象已有处理意见 (this person or unit already has a determination)")
-    return _text_required("reasoning", _("事实与依据"))(item, actor, data)
+    return text_required("reasoning", _("事实与依据"))(item, actor, data)
 
 
 def may_approve(determination: Determination, actor) -> str | None:
@@ -114,7 +105,7 @@ def _pending(item, actor, data):
 
 
 def _return_valid(item, actor, data):
-    return _pending(item, actor, data) or _text_required("note", _("退回理由"))(item, actor, data)
+    return _pending(item, actor, data) or text_required("note", _("退回理由"))(item, actor, data)
 
 
 def _decide_valid(item, actor, data):
@@ -135,7 +126,7 @@ def _decide_valid(item, actor, data):
 def _drop_valid(item, actor, data):
     if Determination.objects.filter(case=_case(item), status=DeterminationStatus.APPROVED).exists():
         return _("已有批准的处理意见，不能不予问责 (approved determinations exist)")
-    return _text_required("note", _("不予问责的理由"))(item, actor, data)
+    return text_required("note", _("不予问责的理由"))(item, actor, data)
 
 
 def _appeal_valid(item, actor, data):
@@ -155,7 +146,7 @@ def _appeal_valid(item, actor, data):
         return _("已超过申诉期限（%(d)s） (the appeal limit has passed)") % {
             "d": deadline_label(d.appeal_deadline)
         }
-    return _text_required("reason", _("申诉理由"))(item, actor, data)
+    return text_required("reason", _("申诉理由"))(item, actor, data)
 
 
 def open_appeal(case):
@@ -183,7 +174,7 @@ def _decide_appeal_valid(item, actor, data):
             return _(
                 "复核不得加重处理，变更后的处理须轻于原处理 (a review may not make the sanction heavier)"
             )
-    return _text_required("decision", _("复核意见"))(item, actor, data)
+    return text_required("decision", _("复核意见"))(item, actor, data)
 
 
 def _close_valid(item, actor, data):
@@ -204,7 +195,7 @@ def _close_valid(item, actor, data):
 def _publish_valid(item, actor, data):
     if _case(item).published_at is not None:
         return _("已在曝光台公开 (already published)")
-    return _text_required("public_summary", _("曝光内容"))(item, actor, data)
+    return text_required("public_summary", _("曝光内容"))(item, actor, data)
 
 
 def _published(item, actor, data):

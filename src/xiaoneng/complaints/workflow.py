@@ -5,7 +5,13 @@ complainant → follow-up and rating → reopened once on dissatisfaction → cl
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from xiaoneng.core.workflow import Transition, Workflow, extension_pending, extension_request_refusal
+from xiaoneng.core.workflow import (
+    Transition,
+    Workflow,
+    extension_pending,
+    extension_request_refusal,
+    text_required,
+)
 from xiaoneng.core.workitem import Kind
 from xiaoneng.org.roles import Role
 
@@ -22,15 +28,6 @@ OPEN_STATES = frozenset(
 )
 # The complainant on the public portal (no account; services.PUBLIC_ACTOR): rates the reply, nothing else.
 PUBLIC = frozenset({"public"})
-
-
-def _text_required(field: str, label):
-    def guard(item, actor, data):
-        if not str(data.get(field, "")).strip():
-            return _("请填写%(label)s (%(field)s is required)") % {"label": label, "field": field}
-        return None
-
-    return guard
 
 
 def _complaint(item):
@@ -67,7 +64,7 @@ def _review_pass_valid(item, actor, data):
 def _redo_valid(item, actor, data):
     if _complaint(item).handling != Handling.ASSIGNED:
         return _("直查件无需退回重办 (only assigned complaints go back to the unit)")
-    return _text_required("note", _("重办理由"))(item, actor, data)
+    return text_required("note", _("重办理由"))(item, actor, data)
 
 
 def _rate_valid(item, actor, data):
@@ -160,7 +157,7 @@ WORKFLOW = Workflow(
             frozenset({"received"}),
             "not_accepted",
             STAFF,
-            guard=_text_required("reason", _("不予受理理由")),
+            guard=text_required("reason", _("不予受理理由")),
             style="outline-danger",
         ),
         Transition(
@@ -173,7 +170,7 @@ WORKFLOW = Workflow(
             frozenset({"assigned"}),
             "unit_review",
             LIAISON,
-            guard=_text_required("text", _("答复内容")),
+            guard=text_required("text", _("答复内容")),
             relation="owner",
             style="success",
         ),
@@ -192,7 +189,7 @@ WORKFLOW = Workflow(
             frozenset({"unit_review"}),
             "assigned",
             UNIT_LEADER,
-            guard=_text_required("note", _("退回理由")),
+            guard=text_required("note", _("退回理由")),
             relation="owner",
             style="warning",
         ),
@@ -202,7 +199,7 @@ WORKFLOW = Workflow(
             frozenset({"assigned"}),
             "replied",
             UNIT_LEADER,
-            guard=_text_required("text", _("答复内容")),
+            guard=text_required("text", _("答复内容")),
             relation="owner",
             style="outline-success",
         ),
@@ -212,7 +209,7 @@ WORKFLOW = Workflow(
             frozenset({"investigating"}),
             "replied",
             STAFF,
-            guard=_text_required("text", _("核查情况")),
+            guard=text_required("text", _("核查情况")),
             style="success",
         ),
         Transition(

@@ -145,6 +145,21 @@ class Workflow:
         )
 
 
+# --- shared guards -------------------------------------------------------------------------------------------
+
+
+def text_required(field: str, label: Any) -> Guard:
+    """A guard that refuses the transition until `data[field]` holds some text (a reason, a reply …), naming
+    the field in the reader's language."""
+
+    def guard(item: Any, actor: Any, data: dict[str, Any]) -> str | None:
+        if not str(data.get(field, "") or "").strip():
+            return gettext("请填写%(label)s (%(field)s is required)") % {"label": label, "field": field}
+        return None
+
+    return guard
+
+
 # --- extension guards (延期), shared by every kind with a request/decide pair -------------------------------------
 
 

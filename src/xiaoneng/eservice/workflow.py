@@ -13,11 +13,9 @@ the role "system", so they run through the same `workitem.perform` and leave the
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils.translation import gettext_lazy as _
 
-from xiaoneng.core.workflow import Transition, Workflow
+from xiaoneng.core.workflow import Transition, Workflow, text_required
 from xiaoneng.core.workitem import Kind
 from xiaoneng.org.roles import Role
 
@@ -40,15 +38,6 @@ class SystemActor:
 
     def get_username(self) -> str:
         return "system"
-
-
-def _text(field: str, label: Any):
-    def guard(item, actor, data):
-        if not str(data.get(field, "")).strip():
-            return _("请填写%(label)s (%(field)s is required)") % {"label": label, "field": field}
-        return None
-
-    return guard
 
 
 def _colour(item, actor, data):
@@ -95,7 +84,7 @@ ALERT_WORKFLOW = Workflow(
             frozenset({"awaiting"}),
             "explained",
             DEPARTMENT,
-            guard=_text("text", _("情况说明")),
+            guard=text_required("text", _("情况说明")),
             relation="owner",
         ),
         Transition(
@@ -116,7 +105,7 @@ ALERT_WORKFLOW = Workflow(
             frozenset({"explained"}),
             "awaiting",
             SUPERVISORS,
-            guard=_text("note", _("退回理由")),
+            guard=text_required("note", _("退回理由")),
             style="warning",
         ),
         Transition("stand", _("逾期未说明，红黄牌生效"), frozenset({"awaiting"}), "stood", BY_SYSTEM),
@@ -159,7 +148,7 @@ RECTIFICATION_WORKFLOW = Workflow(
             frozenset({"rectified", "revisited"}),
             "pending",
             SUPERVISORS,
-            guard=_text("note", _("退回理由")),
+            guard=text_required("note", _("退回理由")),
             style="warning",
         ),
     ],

@@ -5,20 +5,17 @@ approved by the unit's head (待单位负责人审核, or straight on when the u
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from xiaoneng.core.workflow import Transition, Workflow, extension_pending, extension_request_refusal
+from xiaoneng.core.workflow import (
+    Transition,
+    Workflow,
+    extension_pending,
+    extension_request_refusal,
+    text_required,
+)
 from xiaoneng.core.workitem import Kind
 from xiaoneng.org.roles import Role
 
 from .models import Quality
-
-
-def _text_required(field: str, label):
-    def guard(item, actor, data):
-        if not str(data.get(field, "")).strip():
-            return _("请填写%(label)s (%(field)s is required)") % {"label": label, "field": field}
-        return None
-
-    return guard
 
 
 def _quality_required(item, actor, data):
@@ -94,7 +91,7 @@ WORKFLOW = Workflow(
             frozenset({"signed"}),
             None,
             LIAISON | frozenset({Role.UNIT_LEADER}),
-            guard=_text_required("text", _("进展情况")),
+            guard=text_required("text", _("进展情况")),
             style="outline-primary",
         ),
         Transition(
@@ -103,7 +100,7 @@ WORKFLOW = Workflow(
             frozenset({"signed"}),
             "unit_review",
             LIAISON,
-            guard=_text_required("text", _("办结情况")),
+            guard=text_required("text", _("办结情况")),
             relation="owner",
             style="success",
             route=_completion_route,
@@ -123,7 +120,7 @@ WORKFLOW = Workflow(
             frozenset({"unit_review"}),
             "signed",
             UNIT_LEADER,
-            guard=_text_required("note", _("退回理由")),
+            guard=text_required("note", _("退回理由")),
             relation="owner",
             style="warning",
         ),
@@ -142,7 +139,7 @@ WORKFLOW = Workflow(
             frozenset({"completion_requested"}),
             "signed",
             SUPERVISORS,
-            guard=_text_required("note", _("退回理由")),
+            guard=text_required("note", _("退回理由")),
             style="warning",
         ),
         Transition(
@@ -187,7 +184,7 @@ WORKFLOW = Workflow(
             frozenset({"signed"}),
             "suspended",
             SUPERVISORS,
-            guard=_text_required("note", _("中止理由")),
+            guard=text_required("note", _("中止理由")),
             style="outline-secondary",
         ),
         Transition(
@@ -204,7 +201,7 @@ WORKFLOW = Workflow(
             frozenset({"issued", "signed", "suspended"}),
             "cancelled",
             SUPERVISORS,
-            guard=_text_required("note", _("撤销理由")),
+            guard=text_required("note", _("撤销理由")),
             style="outline-danger",
         ),
     ],

@@ -150,7 +150,8 @@ class Keyset:
         streams = _cover(qs)
         if streams:
             self._check_mergeable(qs.model)
-            table = qs.model._default_manager.all()  # the candidates' source: the rows, not what qs keeps
+            # The candidates' source: the model's rows, not what qs keeps (Keyset._stream).
+            table = qs.model._default_manager.using(qs.db)
         rows: list[Any] = []
         for condition, fields in self._segments(key, forward):
             need = size + 1 - len(rows)
@@ -342,7 +343,7 @@ def capped_count(qs: models.QuerySet, cap: int | None = None) -> tuple[int, bool
     ):  # each stream's candidates from the table, then the ones qs keeps (Keyset._stream)
         ids: set[Any] = set()
         plain = qs.prefetch_related(None).order_by()
-        table = qs.model._default_manager.all()
+        table = qs.model._default_manager.using(qs.db)
         for condition in streams:
             read: list[Any] = []  # candidates already checked (in no order: any order lets the index be read)
             while len(ids) <= cap:

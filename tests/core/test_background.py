@@ -36,7 +36,7 @@ def test_the_scheduler_marks_its_heartbeat_and_enqueues_each_job():
     assert {"xiaoneng.core.tasks.heartbeat", "xiaoneng.core.tasks.sweep_deadlines"} <= names
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the scheduler closes a connection that failed: no test transaction
 def test_the_scheduler_survives_a_busy_database_and_beats_again(monkeypatch):
     """A beat that meets "database is locked" (SQLite's writer held by a long job) is reported and retried a
     second later; the scheduler does not exit (make run would stop every part with it)."""

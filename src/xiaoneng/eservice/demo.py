@@ -16,7 +16,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from xiaoneng.org.models import Person, Region, Unit, User
+from xiaoneng.org import demo as org_demo
+from xiaoneng.org.models import Region, Unit, User
 from xiaoneng.org.roles import Role
 
 from . import alerts, catalog, ingest, simulate, sources, sweep
@@ -175,18 +176,8 @@ EXPLANATIONS = [
 
 
 def _liaison(unit: Unit, password_hash: str, *, create: bool = True) -> User | None:
-    user = User.objects.filter(unit=unit, role=Role.LIAISON, is_active=True).first()
-    if user is not None or not create:
-        return user
-    person = Person.objects.create(name=f"{unit.short_name or unit.name}联络员", unit=unit, position="联络员")
-    return User.objects.create(
-        username=f"es_{unit.code.lower().replace('-', '_')}",
-        password=password_hash,
-        role=Role.LIAISON,
-        unit=unit,
-        person=person,
-        first_name=person.name,
-        must_change_password=True,
+    return org_demo.unit_account(
+        unit, Role.LIAISON, password_hash, prefix="es", title="联络员", position="联络员", create=create
     )
 
 

@@ -325,3 +325,26 @@ def seed(scale: int = 1, seed_value: int = 20261123) -> DemoSummary:
         data={"regions": summary.regions, "units": summary.units, "people": summary.people, "scale": scale},
     )
     return summary
+
+
+def unit_account(
+    unit: Unit, role: str, password_hash: str, *, prefix: str, title: str, position: str, create: bool = True
+) -> User | None:
+    """The unit's active account with `role`; else (when `create`) a demo one for a person named after the unit
+    and `title` (e.g. 市科技局联络员), username `<prefix>_<unit code>`, who must change the password. The
+    capabilities' demo data give units without one the liaison or head their stories need."""
+    user = User.objects.filter(unit=unit, role=role, is_active=True).first()
+    if user is not None or not create:
+        return user
+    person = Person.objects.create(
+        name=f"{unit.short_name or unit.name}{title}", unit=unit, position=position
+    )
+    return User.objects.create(
+        username=f"{prefix}_{unit.code.lower().replace('-', '_')}",
+        password=password_hash,
+        role=role,
+        unit=unit,
+        person=person,
+        first_name=person.name,
+        must_change_password=True,
+    )

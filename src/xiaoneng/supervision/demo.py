@@ -10,7 +10,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from xiaoneng.org.models import Person, Unit, User
+from xiaoneng.org import demo as org_demo
+from xiaoneng.org.models import Unit, User
 from xiaoneng.org.roles import Role
 
 from . import services
@@ -133,37 +134,15 @@ DISTRICT_TASK = ("辖区企业开办时间压缩至1个工作日", "meeting", "2
 
 
 def _liaison(unit: Unit, password_hash: str) -> User:
-    user = User.objects.filter(unit=unit, role=Role.LIAISON, is_active=True).first()
-    if user is not None:
-        return user
-    person = Person.objects.create(name=f"{unit.short_name or unit.name}联络员", unit=unit, position="联络员")
-    return User.objects.create(
-        username=f"ll_{unit.code.lower().replace('-', '_')}",
-        password=password_hash,
-        role=Role.LIAISON,
-        unit=unit,
-        person=person,
-        first_name=person.name,
-        must_change_password=True,
+    return org_demo.unit_account(
+        unit, Role.LIAISON, password_hash, prefix="ll", title="联络员", position="联络员"
     )
 
 
 def _head(unit: Unit, password_hash: str) -> User:
     """The unit's head (单位负责人) who approves what leaves the unit: the existing account, else a demo one."""
-    user = User.objects.filter(unit=unit, role=Role.UNIT_LEADER, is_active=True).first()
-    if user is not None:
-        return user
-    person = Person.objects.create(
-        name=f"{unit.short_name or unit.name}负责人", unit=unit, position="主要负责人"
-    )
-    return User.objects.create(
-        username=f"lh_{unit.code.lower().replace('-', '_')}",
-        password=password_hash,
-        role=Role.UNIT_LEADER,
-        unit=unit,
-        person=person,
-        first_name=person.name,
-        must_change_password=True,
+    return org_demo.unit_account(
+        unit, Role.UNIT_LEADER, password_hash, prefix="lh", title="负责人", position="主要负责人"
     )
 
 

@@ -761,7 +761,8 @@ def notify_stages(items: list[WorkItem]) -> int:
         work_item_id__in=[i.pk for i in items], person_id__isnull=False
     ).values_list("work_item_id", "person_id"):
         recused[item_id].add(person_id)
-    narrowed = {code for code, k in _kinds.items() if k.extra.get("visible") is not None}
+    narrowed_kinds = {code for code, k in _kinds.items() if k.extra.get("visible") is not None}
+    visible = _visible_among([i for i in items if i.kind in narrowed_kinds], liaisons)
     messages = []
     urls = _item_urls()
     templates = {stage: str(message) for stage, message in STAGE_MESSAGES.items()}
@@ -781,20 +782,32 @@ def notify_stages(items: list[WorkItem]) -> int:
         for user_id, person_id in recipients:
             if person_id is not None and person_id in recused.get(item.pk, ()):
                 continue
-            if item.kind in narrowed and not _visible_to(item, user_id):
+            if item.kind in narrowed_kinds and (item.pk, user_id) not in visible:
                 continue
             messages.append(notify.Message(user_id, key, title, url=url, item_id=item.pk))
     return len(notify.notify_many(messages, channels=("sms", "dingtalk")))
 
 
-def _visible_to(item: WorkItem, user_id: int) -> bool:
-    """Whether the user may open the item (the scope layer's answer; for the few items of narrowing kinds)."""
+def _visible_among(
+    items: list[WorkItem], liaisons: dict[int, list[tuple[int, int | None]]]
+) -> set[tuple[int, int]]:
+    """(item id, user id) for each item of a narrowing kind that a liaison of its unit may open — the scope
+    layer's answer, one query per such liaison for all of the batch's items (there are few of them)."""
     from xiaoneng.org.models import User
 
     from . import scope
 
-    user = User.objects.filter(pk=user_id).first()
-    return user is not None and scope.restrict(WorkItem, user).filter(pk=item.pk).exists()
+    if not items:
+        return set()
+    ids = {uid for i in items for uid, _person in liaisons.get(i.owner_unit_id, ())}
+    pks = [i.pk for i in items]
+    out: set[tuple[int, int]] = set()
+    for user in User.objects.filter(pk__in=ids):
+        out.update(
+            (pk, user.pk)
+            for pk in scope.restrict(WorkItem, user).filter(pk__in=pks).values_list("pk", flat=True)
+        )
+    return out
 
 
 def recompute_for_year(year: int, *, region_path: str = "", actor: Any = None) -> int:

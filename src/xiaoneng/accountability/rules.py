@@ -13,7 +13,7 @@
 from django.db.models import Q
 
 from xiaoneng.core import scope
-from xiaoneng.core.models import WorkItem
+from xiaoneng.core.rules import work_item_q
 from xiaoneng.org.roles import Role
 
 from .models import (
@@ -35,7 +35,7 @@ INSPECTION_ROLES = frozenset({Role.SUPERVISOR, Role.DISCIPLINE, Role.LEADER})
 
 @scope.rule(Case)
 def cases(user, qs):
-    return qs.filter(work_item__in=scope.restrict(WorkItem, user).values("pk"))
+    return qs.filter(work_item_q(user, "work_item__"))
 
 
 def _about_people(user, qs, *, unit_field: str, person_field: str):

@@ -3,14 +3,14 @@ the handling unit once a copy was released to it). What each role sees of it is 
 serializers (the unit works from the redacted copy only)."""
 
 from xiaoneng.core import scope
-from xiaoneng.core.models import WorkItem
+from xiaoneng.core.rules import work_item_q
 
 from .models import Attachment, Complaint
 
 
 @scope.rule(Complaint)
 def complaints(user, qs):
-    return qs.filter(work_item__in=scope.restrict(WorkItem, user).values("pk"))
+    return qs.filter(work_item_q(user, "work_item__"))
 
 
 @scope.rule(Attachment)

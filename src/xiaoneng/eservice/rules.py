@@ -60,9 +60,9 @@ def batches(user, qs):
 @scope.rule(CaseAlert)
 def case_alerts(user, qs):
     """An alert is visible exactly when its work item is (its department; regional staff of its region)."""
-    from xiaoneng.core.models import WorkItem
+    from xiaoneng.core.rules import work_item_q
 
-    return qs.filter(work_item__in=scope.restrict(WorkItem, user).values("pk"))
+    return qs.filter(work_item_q(user, "work_item__"))
 
 
 @scope.rule(Project)

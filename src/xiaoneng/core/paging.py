@@ -19,13 +19,13 @@ first page. Tampering gains nothing: the cursor only says where to start reading
 
 A set that is the union of two narrower ones ("items my unit owns OR takes part in") defeats an index on the
 order: the database walks the whole order testing the OR, or collects the set and sorts it. `covered_by(qs, a, b)`
-declares that every row of `qs` matches `a` or `b`; a page is then read as one keyset stream per condition, the
-streams' `size + 1` rows merged in Python in the order and duplicates dropped — the rows and cursors are exactly
-those of the single query. Each stream reads in two steps: its next keys in order from the model's whole table
-(a range scan of an index that leads with the condition's equality, e.g. (owner_unit, deadline, id), and nothing
-else to plan), then which of those rows `qs` keeps, by primary key (its scope and filters checked on a few dozen
-rows; a scope written as a subquery cannot make the database scan the table instead). More keys are read only
-when `qs` dropped some. `capped_count` counts the union the same way.
+declares that every row of `qs` matches `a` or `b`; a page is then read as one keyset stream per condition
+(`qs` AND the condition, in the order, `size + 1` rows: each an index range scan that leads with the condition's
+equality, e.g. (owner_unit, deadline, id), or a sort of the few rows the condition names), the streams' rows
+merged in Python in the order and duplicates dropped — the rows and cursors are exactly those of the single
+query. `capped_count` counts the union the same way, `cap + 1` ids per stream. This needs a scope the database
+can check row by row (correlated EXISTS, core/rules.py `work_item_q`): a scope written as `IN (subquery)` inside
+an OR is planned as a hashed subplan guessed to keep half the rows, and the streams then scan the table.
 """
 
 from __future__ import annotations
@@ -50,10 +50,6 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 MAX_CURSOR_LENGTH = 512
-# A covered stream checks at most this many candidate rows against the queryset per query: few enough that the
-# database probes them by key rather than scan the table for the queryset's subqueries (a liaison's scope at a
-# million items, 1,850 co-unit rows for the unit: probed up to 300 ids, scanned the table from 500).
-STREAM_CHUNK = 100
 COUNT_CAP = 1000
 
 
@@ -150,8 +146,6 @@ class Keyset:
         streams = _cover(qs)
         if streams:
             self._check_mergeable(qs.model)
-            # The candidates' source: the model's rows, not what qs keeps (Keyset._stream).
-            table = qs.model._default_manager.using(qs.db)
         rows: list[Any] = []
         for condition, fields in self._segments(key, forward):
             need = size + 1 - len(rows)
@@ -162,8 +156,7 @@ class Keyset:
             if not streams:
                 rows += list(segment[:need])
             else:
-                parts = [self._stream(plain, table, s, condition, fields, forward, need) for s in streams]
-                rows += self._merge(parts, fields, forward)[:need]
+                rows += self._streams(segment, streams, fields, forward, need)
         more = len(rows) > size
         rows = rows[:size]
         if lookups:
@@ -186,35 +179,26 @@ class Keyset:
             before = self.cursor(self.key(rows[0]), start, forward=False) if more else None
         return Page(rows=rows, next_cursor=after, previous_cursor=before, start_index=start + 1)
 
-    def _stream(
+    def _streams(
         self,
-        qs: models.QuerySet,
-        table: models.QuerySet,
-        stream: Q,
-        condition: Q,
+        segment: models.QuerySet,
+        streams: tuple[Q, ...],
         fields: tuple[str, ...],
         forward: bool,
         need: int,
     ) -> list[Any]:
-        """The first `need` rows of `qs` that match `stream` and `condition`, in `order`: the next candidates'
-        keys from `table` (all rows, in order), then the rows of `qs` among them; again from the last candidate
-        while rows are missing and candidates remain, each time twice as many (up to STREAM_CHUNK)."""
-        last = fields[-1]
-        order = fields if forward else tuple(f"-{f}" for f in fields)
-        rows: list[Any] = []
-        after = Q()
-        chunk = min(max(need, 1), STREAM_CHUNK)
-        while len(rows) < need:
-            keys = list(table.filter(stream, condition, after).order_by(*order).values_list(*fields)[:chunk])
-            if not keys:
-                break
-            kept = qs.filter(**{f"{last}__in": [k[-1] for k in keys]}).order_by(*order)
-            rows += list(kept[: need - len(rows)])
-            if len(keys) < chunk:
-                break
-            after = _beyond(fields, keys[-1], forward)
-            chunk = min(chunk * 2, STREAM_CHUNK)
-        return rows
+        """The first `need` rows of `segment` (ordered), read as one query per stream of its cover and merged.
+        Once the streams read so far hold `need` rows, the next stream only reads rows before the last of
+        them (no later row can make the page): fewer rows built for the streams that add a few to a page."""
+        parts: list[list[Any]] = []
+        merged: list[Any] = []
+        for stream in streams:
+            rows = segment.filter(stream)
+            if len(merged) >= need:
+                rows = rows.filter(_beyond(fields, _values(merged[need - 1], fields), not forward))
+            parts.append(list(rows[:need]))
+            merged = self._merge(parts, fields, forward)
+        return merged[:need]
 
     def _merge(self, parts: list[list[Any]], fields: tuple[str, ...], forward: bool) -> list[Any]:
         """The streams' rows of one segment as one stream in walking order, each row once (a row two conditions
@@ -338,24 +322,13 @@ def capped_count(qs: models.QuerySet, cap: int | None = None) -> tuple[int, bool
     """How many rows, counted no further than `cap` (COUNT_CAP): (n, False) when exact, (cap, True) when there
     are more. Reads at most cap + 1 rows where COUNT(*) would read them all."""
     cap = COUNT_CAP if cap is None else cap
-    if streams := _cover(
-        qs
-    ):  # each stream's candidates from the table, then the ones qs keeps (Keyset._stream)
+    if streams := _cover(qs):  # the ids of each stream's first cap + 1 rows, the union counted
         ids: set[Any] = set()
         plain = qs.prefetch_related(None).order_by()
-        table = qs.model._default_manager.using(qs.db)
         for condition in streams:
-            read: list[Any] = []  # candidates already checked (in no order: any order lets the index be read)
-            while len(ids) <= cap:
-                rest = table.filter(condition).exclude(pk__in=read) if read else table.filter(condition)
-                keys = list(rest.order_by().values_list("pk", flat=True)[: cap + 1])
-                for k in range(0, len(keys), STREAM_CHUNK):
-                    ids.update(plain.filter(pk__in=keys[k : k + STREAM_CHUNK]).values_list("pk", flat=True))
-                    if len(ids) > cap:
-                        break
-                if len(keys) <= cap:
-                    break
-                read += keys
+            ids.update(plain.filter(condition).values_list("pk", flat=True)[: cap + 1])
+            if len(ids) > cap:
+                break
         n = len(ids)
         return (cap, True) if n > cap else (n, False)
     n = qs.order_by()[: cap + 1].count()

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from xiaoneng.core import paging, scope
@@ -48,8 +48,10 @@ def ledger(
     if (unit_id := _number(unit, digits=18)) is not None:
         # Lead unit or co-unit: no join that would list an item twice. Pages and the capped count read the two
         # halves as separate streams (`_unit_cover`), each from its own index.
-        co = WorkItem.units.through.objects.filter(unit_id=unit_id).values("workitem_id")
-        qs = qs.filter(Q(work_item__owner_unit_id=unit_id) | Q(work_item_id__in=co))
+        # EXISTS, not `IN (subquery)`: inside an OR, PostgreSQL guesses a hashed IN subplan keeps half the rows
+        # and may scan the table for it (core/rules.py work_item_q says more).
+        co = WorkItem.units.through.objects.filter(unit_id=unit_id, workitem_id=OuterRef("pk"))
+        qs = qs.filter(Q(work_item__owner_unit_id=unit_id) | Q(Exists(co)))
         cover_unit = unit_id
     if (days := _number(due_within, digits=5)) is not None:
         now = timezone.now()

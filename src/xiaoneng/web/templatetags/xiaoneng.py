@@ -1,7 +1,9 @@
 """Labels for what the engine and the workflow store as codes."""
 
 from django import template
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from xiaoneng import clock
 from xiaoneng.core import workitem
@@ -67,3 +69,19 @@ def deadline_label(value) -> str:
 @register.filter
 def item_url(item) -> str:
     return workitem.item_url(item)
+
+
+# The badge of a deadline stage (or a card's colour): Bootstrap tone and label. A filter, not an included
+# template: lists show one per row, and an include costs a template render each (the ledger's 50 rows: ~10 ms).
+_STAGE_BADGES = {
+    "red": ("danger", _("红牌")),
+    "yellow": ("warning", _("黄牌")),
+    "warning": ("info", _("预警")),
+}
+_NORMAL = ("light", _("正常"))
+
+
+@register.filter
+def stage_badge(stage: str) -> str:
+    tone, label = _STAGE_BADGES.get(stage, _NORMAL)
+    return format_html('<span class="badge text-bg-{}">{}</span>', tone, label)

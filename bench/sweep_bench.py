@@ -30,7 +30,9 @@ on a sample and against ``refresh_clock`` on items read back from the database. 
 - the ledger as the page and the API read it (``supervision.selectors.ledger_from_params`` paged by
   ``LEDGER_ORDER.page``, core/paging.py: keyset on (deadline, id), walking the index of migration core.0008; one
   unit's items as two streams merged, its own by the (owner_unit, deadline, id) index of migration core.0010 and
-  those it takes part in from the co-unit table, ``paging.covered_by``) as the city (``supervisor``), a district
+  those it takes part in keyed by the co-unit table's (unit, deadline, workitem) index of migration core.0011,
+  ``paging.covered_by``; the co-unit rows are COPYed after the items, so the database's trigger fills in their
+  copy of the deadline as it does for the product's inserts) as the city (``supervisor``), a district
   supervisor (``supervisor_dh``), a unit's liaison (``liaison``, 市科技局) and the city filtered by that unit
   (lead or co-unit): the capped count (共 1000+ 项), the first page, a deep page (the middle, from the cursor a
   next link carries) and the page before it, 50 rows with the work item and owner unit the page shows; and the

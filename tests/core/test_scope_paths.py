@@ -49,3 +49,35 @@ def test_the_rule_on_the_join_admits_what_the_semi_join_admits(world, objects): 
     assert scope.restrict(SupervisedItem, co_liaison).filter(pk=sb.pk).exists()
     assert not scope.restrict(SupervisedItem, world.users["liaison"]).filter(pk=sa.pk).exists()
     assert scope.restrict(SupervisedItem, world.users["unit_leader"]).filter(pk=sa.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_units_figures_counted_in_two_halves_are_those_of_one_query(world, objects):  # noqa: F811
+    """The home page counts a unit's items as owned + taking part only (core/rules.py `unit_halves`): every
+    item once — one the unit owns and also lists as a co-unit, one it only takes part in, one it is recused
+    from — and the same figures as one aggregate over the user's scope."""
+    from django.db.models import Count, Q
+
+    from xiaoneng.core import rules
+    from xiaoneng.web.selectors import item_figures
+
+    sa, sb = objects[SupervisedItem]
+    sb.work_item.units.add(world.ua, world.ua2)
+    sa.work_item.units.add(world.ua)  # its own unit listed as a co-unit too: counted once
+    co_liaison = make_user(
+        "ua2_liaison", Role.LIAISON, world.ua2, Person.objects.create(name="协办联络员", unit=world.ua2)
+    )
+    Recusal.objects.create(work_item=sa.work_item, person=co_liaison.person)
+    for user in [*world.users.values(), world.city_supervisor, co_liaison]:
+        items = scope.restrict(WorkItem, user)
+        one_query = items.aggregate(
+            open=Count("id", filter=Q(closed_at__isnull=True)),
+            closed=Count("id", filter=Q(closed_at__isnull=False)),
+        )
+        figures = item_figures(user)
+        assert {k: figures[k] for k in one_query} == one_query, (user.username, user.role)
+        halves = rules.unit_halves(user)
+        if halves is not None:
+            ids = [set(items.filter(h).values_list("pk", flat=True)) for h in halves]
+            assert not ids[0] & ids[1] and ids[0] | ids[1] == set(items.values_list("pk", flat=True))
+    assert item_figures(world.users["liaison"])["open"] >= 2  # owned and taking part both counted

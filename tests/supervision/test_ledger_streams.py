@@ -89,6 +89,13 @@ CASES = [
 ]
 
 
+@pytest.fixture(params=[800, 1], ids=["keys800", "keys1"])
+def chunk(request, monkeypatch):
+    """The keyed stream's chunk of keys as shipped, and one (every page needs several rounds)."""
+    monkeypatch.setattr(paging, "KEYED_CHUNK_MAX", request.param)
+    return request.param
+
+
 def ledger(world, role, filters):
     user = world.users.get(role) or getattr(world, role)
     if "unit" in filters:
@@ -99,7 +106,7 @@ def ledger(world, role, filters):
 @pytest.mark.django_db
 @pytest.mark.parametrize(("role", "filters"), CASES)
 @pytest.mark.parametrize("size", [1, 3, 7, 50])
-def test_two_streams_page_exactly_as_one_query(world, mixed, role, filters, size):
+def test_two_streams_page_exactly_as_one_query(world, mixed, chunk, role, filters, size):
     qs = ledger(world, role, filters)
     assert paging._cover(qs) is not None
     forward, backward = walk(qs, size)
@@ -144,11 +151,12 @@ def test_a_cursor_from_one_stream_continues_after_items_change(world, mixed):
 
 
 @pytest.mark.django_db
-def test_a_covered_page_reads_each_stream_in_one_query_and_counts_in_one_per_stream(world, mixed):
+def test_a_covered_page_reads_a_few_queries_and_counts_in_one_per_stream(world, mixed):
     qs = ledger(world, "city_supervisor", {"unit": "ua"})
     with CaptureQueriesContext(connection) as ctx:
         ORDER.page(qs, None, 2)  # rows with a deadline enough: the segment without one is not read
-    assert len(ctx.captured_queries) == 2  # one per stream, merged in Python
+    # The owned stream in one query; the co-unit stream's keys from the co-unit table, then its rows by id.
+    assert len(ctx.captured_queries) <= 3
     with CaptureQueriesContext(connection) as count:
         paging.capped_count(qs, 1000)
     assert len(count.captured_queries) == 2

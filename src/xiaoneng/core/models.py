@@ -82,7 +82,11 @@ class WorkItem(models.Model):
     )
     # Other units that take part (协办单位 of supervised work, co-handling units …): they see the item too.
     units = models.ManyToManyField(
-        "org.Unit", blank=True, related_name="participating_items", verbose_name=_("协办单位")
+        "org.Unit",
+        through="WorkItemUnit",
+        blank=True,
+        related_name="participating_items",
+        verbose_name=_("协办单位"),
     )
     # The owner unit's region, kept here so scope is one indexed prefix filter without joins.
     region_path = models.CharField(max_length=200, editable=False)
@@ -132,6 +136,32 @@ class WorkItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class WorkItemUnit(models.Model):
+    """A unit taking part in a work item (协办单位): the table of `WorkItem.units` (Django's own until migration
+    core.0011, same table and columns). `deadline` is a copy of the item's, written by the database — triggers
+    of migration core.0011 on both databases, on every path that changes an item's deadline or adds a co-unit —
+    so a unit's co-unit items are read in deadline order from the index (unit, deadline, workitem), as its own
+    items are from core_workitem (owner_unit, deadline, id), instead of being fetched and sorted on every page
+    of its ledger (core/paging.py, a keyed stream)."""
+
+    workitem = models.ForeignKey(WorkItem, models.CASCADE)
+    unit = models.ForeignKey("org.Unit", models.CASCADE, db_index=False)
+    deadline = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        db_table = "core_workitem_units"
+        unique_together = [("workitem", "unit")]
+        indexes = [
+            # "Items this unit takes part in" (the scope's EXISTS probe, the co-unit stream's candidates);
+            # also the unit foreign key's index.
+            models.Index(fields=["unit", "workitem"], name="workitem_units_unit_item"),
+            models.Index(fields=["unit", "deadline", "workitem"], name="workitem_units_unit_deadline"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workitem_id}:{self.unit_id}"
 
     @property
     def is_open(self) -> bool:

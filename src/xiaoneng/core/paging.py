@@ -92,10 +92,29 @@ class Page:
         return self.start_index + len(self.rows) - 1 if self.rows else self.start_index - 1
 
 
-def covered_by(qs: models.QuerySet, *conditions: Q) -> models.QuerySet:
+@dataclass(frozen=True)
+class Keyed:
+    """A stream of a cover whose keys are kept in order in another table: `condition` (on the queryset's model)
+    says which rows it holds, `keys` is a queryset of that other table holding a row per such row (and maybe
+    more), and `fields` name there the order's fields, the last one the row's primary key — e.g. a unit's rows
+    of the co-unit table with their copy of the item's deadline: ("deadline", "workitem_id"). A page reads the
+    next keys from `keys` in order (an index range) and then the rows of the queryset with those keys; rows the
+    queryset does not keep (another kind's items, 回避, the filters) are skipped and more keys read. The count
+    reads `condition` as a plain stream does."""
+
+    condition: Q
+    keys: models.QuerySet
+    fields: tuple[str, ...]
+
+
+KEYED_CHUNK_MAX = 800  # keys checked against the queryset in one query, at most (doubling from a page's size)
+
+
+def covered_by(qs: models.QuerySet, *conditions: Q | Keyed) -> models.QuerySet:
     """`qs`, declared to be covered by `conditions`: every row matches at least one of them (the caller knows it
     from the filters it applied, e.g. a scope "owner is U OR U takes part"). Keyset pages and `capped_count`
-    then read one stream per condition and merge them. Later filters only narrow the set, so the declaration
+    then read one stream per condition (a `Keyed` one from its key table) and merge them. Later filters only
+    narrow the set, so the declaration
     stays true; never OR-combine (`|`) a covered queryset with another one (the declaration would follow it)."""
     if len(conditions) < 2:
         raise ValueError("a cover needs at least two conditions")
@@ -104,7 +123,7 @@ def covered_by(qs: models.QuerySet, *conditions: Q) -> models.QuerySet:
     return qs
 
 
-def _cover(qs: models.QuerySet) -> tuple[Q, ...] | None:
+def _cover(qs: models.QuerySet) -> tuple[Q | Keyed, ...] | None:
     """The conditions `covered_by` declared for `qs` (none for a combined query: its parts are separate)."""
     return None if qs.query.combinator else getattr(qs.query, "keyset_cover", None)
 
@@ -147,7 +166,7 @@ class Keyset:
         if streams:
             self._check_mergeable(qs.model)
         rows: list[Any] = []
-        for condition, fields in self._segments(key, forward):
+        for i, (condition, fields) in enumerate(self._segments(key, forward)):
             need = size + 1 - len(rows)
             if need <= 0:
                 break
@@ -156,7 +175,7 @@ class Keyset:
             if not streams:
                 rows += list(segment[:need])
             else:
-                rows += self._streams(segment, streams, fields, forward, need)
+                rows += self._streams(segment, streams, fields, forward, need, key, i)
         more = len(rows) > size
         rows = rows[:size]
         if lookups:
@@ -182,23 +201,63 @@ class Keyset:
     def _streams(
         self,
         segment: models.QuerySet,
-        streams: tuple[Q, ...],
+        streams: tuple[Q | Keyed, ...],
         fields: tuple[str, ...],
         forward: bool,
         need: int,
+        key: tuple[Any, ...] | None,
+        index: int,
     ) -> list[Any]:
-        """The first `need` rows of `segment` (ordered), read as one query per stream of its cover and merged.
-        Once the streams read so far hold `need` rows, the next stream only reads rows before the last of
-        them (no later row can make the page): fewer rows built for the streams that add a few to a page."""
+        """The first `need` rows of `segment` (ordered; the `index`-th segment from `key`), read as one query
+        per stream of its cover (two or more for a keyed one) and merged. Once the streams read so far hold
+        `need` rows, the next stream only reads rows before the last of them (no later row can make the page)."""
         parts: list[list[Any]] = []
         merged: list[Any] = []
         for stream in streams:
-            rows = segment.filter(stream)
-            if len(merged) >= need:
-                rows = rows.filter(_beyond(fields, _values(merged[need - 1], fields), not forward))
-            parts.append(list(rows[:need]))
+            bound = _values(merged[need - 1], fields) if len(merged) >= need else None
+            if isinstance(stream, Keyed):
+                part = self._keyed(segment, stream, fields, forward, need, key, index, bound)
+            else:
+                rows = segment.filter(stream)
+                if bound is not None:
+                    rows = rows.filter(_beyond(fields, bound, not forward))
+                part = list(rows[:need])
+            parts.append(part)
             merged = self._merge(parts, fields, forward)
         return merged[:need]
+
+    def _keyed(
+        self,
+        segment: models.QuerySet,
+        stream: Keyed,
+        fields: tuple[str, ...],
+        forward: bool,
+        need: int,
+        key: tuple[Any, ...] | None,
+        index: int,
+        bound: tuple[Any, ...] | None,
+    ) -> list[Any]:
+        """The first `need` rows of `segment` in the keyed stream: its next keys in order from `stream.keys`
+        (the same segment, written in the key table's fields), then the rows of `segment` with those keys."""
+        condition, names = self._segments(key, forward, stream.fields)[index]
+        keys_qs = stream.keys.filter(condition)
+        if bound is not None:
+            keys_qs = keys_qs.filter(_beyond(names, bound, not forward))
+        order = names if forward else tuple(f"-{f}" for f in names)
+        pk = fields[-1]
+        rows: list[Any] = []
+        after = Q()
+        chunk = min(max(need, 1), KEYED_CHUNK_MAX)
+        while len(rows) < need:
+            keys = list(keys_qs.filter(after).order_by(*order).values_list(*names)[:chunk])
+            if not keys:
+                break
+            rows += list(segment.filter(**{f"{pk}__in": [k[-1] for k in keys]})[: need - len(rows)])
+            if len(keys) < chunk:
+                break
+            after = _beyond(names, keys[-1], forward)
+            chunk = min(chunk * 2, KEYED_CHUNK_MAX)
+        return rows
 
     def _merge(self, parts: list[list[Any]], fields: tuple[str, ...], forward: bool) -> list[Any]:
         """The streams' rows of one segment as one stream in walking order, each row once (a row two conditions
@@ -259,19 +318,23 @@ class Keyset:
                 raise ValueError
         return result
 
-    def _segments(self, key: tuple[Any, ...] | None, forward: bool) -> list[tuple[Q, tuple[str, ...]]]:
-        """(condition, order fields) for each segment, in walking order."""
+    def _segments(
+        self, key: tuple[Any, ...] | None, forward: bool, names: tuple[str, ...] | None = None
+    ) -> list[tuple[Q, tuple[str, ...]]]:
+        """(condition, order fields) for each segment, in walking order; written with `names` for the order's
+        fields when given (a keyed stream's key table)."""
+        all_fields = self.fields if names is None else names
         if not self.nullable_first:
-            return [(Q() if key is None else _beyond(self.fields, key, forward), self.fields)]
-        first, rest = self.fields[0], self.fields[1:]
-        valued = (Q(**{f"{first}__isnull": False}), self.fields)
+            return [(Q() if key is None else _beyond(all_fields, key, forward), all_fields)]
+        first, rest = all_fields[0], all_fields[1:]
+        valued = (Q(**{f"{first}__isnull": False}), all_fields)
         null = (Q(**{f"{first}__isnull": True}), rest)
         if key is None:
             return [valued, null] if forward else [null, valued]
         if key[0] is None:
             tail = (null[0] & _beyond(rest, key[1:], forward), rest)
             return [tail] if forward else [tail, valued]
-        head = (valued[0] & _beyond(self.fields, key, forward), self.fields)
+        head = (valued[0] & _beyond(all_fields, key, forward), all_fields)
         return [head, null] if forward else [head]
 
 
@@ -325,7 +388,8 @@ def capped_count(qs: models.QuerySet, cap: int | None = None) -> tuple[int, bool
     if streams := _cover(qs):  # the ids of each stream's first cap + 1 rows, the union counted
         ids: set[Any] = set()
         plain = qs.prefetch_related(None).order_by()
-        for condition in streams:
+        for stream in streams:
+            condition = stream.condition if isinstance(stream, Keyed) else stream
             ids.update(plain.filter(condition).values_list("pk", flat=True)[: cap + 1])
             if len(ids) > cap:
                 break

@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from xiaoneng.core import paging, scope
-from xiaoneng.core.models import WorkItem
+from xiaoneng.core.models import WorkItemUnit
 
 from .models import SupervisedItem
 
@@ -50,7 +50,7 @@ def ledger(
         # halves as separate streams (`_unit_cover`), each from its own index.
         # EXISTS, not `IN (subquery)`: inside an OR, PostgreSQL guesses a hashed IN subplan keeps half the rows
         # and may scan the table for it (core/rules.py work_item_q says more).
-        co = WorkItem.units.through.objects.filter(unit_id=unit_id, workitem_id=OuterRef("pk"))
+        co = WorkItemUnit.objects.filter(unit_id=unit_id, workitem_id=OuterRef("pk"))
         qs = qs.filter(Q(work_item__owner_unit_id=unit_id) | Q(Exists(co)))
         cover_unit = unit_id
     if (days := _number(due_within, digits=5)) is not None:
@@ -63,13 +63,14 @@ def ledger(
 
 def _unit_cover(qs, unit_id: int):
     """`qs` (all of whose items the unit owns or takes part in) paged as two keyset streams merged
-    (core/paging.py `covered_by`): the items the unit owns, a range of the (owner_unit, deadline, id) index
-    wherever the page is, and the items it takes part in, from its rows of the co-unit table; each stream's few
-    candidates then checked against the scope and the filters by id. One query with the OR would make the
-    database walk the whole ledger's order testing it, or collect the unit's items and sort them — and a
-    liaison's scope, a subquery with that OR, led PostgreSQL to scan core_workitem on every page."""
-    co = WorkItem.units.through.objects.filter(unit_id=unit_id).values("workitem_id")
-    return paging.covered_by(qs, Q(work_item__owner_unit_id=unit_id), Q(work_item_id__in=co))
+    (core/paging.py `covered_by`): the items the unit owns, a range of core_workitem's (owner_unit, deadline,
+    id) index wherever the page is, and the items it takes part in, keyed by its rows of the co-unit table in
+    their (unit, deadline, workitem) order (the deadline there is the item's, copied by the database, migration
+    core.0011), then read by id. One query with the OR would make the database walk the whole ledger's order
+    testing it, or collect the unit's items and sort them."""
+    co = WorkItemUnit.objects.filter(unit_id=unit_id)
+    co_unit = paging.Keyed(Q(work_item_id__in=co.values("workitem_id")), co, ("deadline", "workitem_id"))
+    return paging.covered_by(qs, Q(work_item__owner_unit_id=unit_id), co_unit)
 
 
 def _number(text: str, *, digits: int) -> int | None:

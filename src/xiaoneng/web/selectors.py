@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xiaoneng.core import scope, workitem
+from xiaoneng.core import rules, scope, workitem
 from xiaoneng.core.audit import AuditEventType
 from xiaoneng.core.models import AuditEvent, CardRecord, Heartbeat, Stage, WorkItem
 from xiaoneng.org.models import Person, Region, Unit, User
@@ -18,7 +18,7 @@ from xiaoneng.org.roles import Role
 def item_figures(user) -> dict:
     items = scope.restrict(WorkItem, user)
     now = timezone.now()
-    agg = items.aggregate(
+    aggregates = dict(
         open=Count("id", filter=Q(closed_at__isnull=True)),
         warning=Count("id", filter=Q(closed_at__isnull=True, stage=Stage.WARNING)),
         yellow=Count("id", filter=Q(closed_at__isnull=True, stage=Stage.YELLOW)),
@@ -28,7 +28,12 @@ def item_figures(user) -> dict:
         ),
         closed=Count("id", filter=Q(closed_at__isnull=False)),
     )
-    return agg
+    halves = rules.unit_halves(user)
+    if halves is None:
+        return items.aggregate(**aggregates)
+    # A unit's items: the counts over what it owns plus what it only takes part in, each from its own index.
+    parts = [items.filter(half).aggregate(**aggregates) for half in halves]
+    return {name: sum(part[name] for part in parts) for name in aggregates}
 
 
 def unit_cards(user, unit, year: int) -> dict:

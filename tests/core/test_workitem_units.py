@@ -82,3 +82,15 @@ def test_other_items_rows_are_untouched_and_a_wrong_copy_is_put_right(world, ite
     assert copies(other) == before
     WorkItemUnit.objects.filter(workitem_id=item.pk).update(deadline=at("2030-01-01 00:00"))
     assert set(copies(item).values()) == {at("2026-06-01 00:00")}
+
+
+@pytest.mark.django_db
+def test_co_units_replaced_or_moved_to_another_item_take_that_items_deadline(world, item):
+    other = services.issue(
+        actor=world.users["supervisor"], title="另一事项", source="meeting", lead_unit=world.ub, limit="30d"
+    )
+    WorkItem.objects.filter(pk=other.pk).update(deadline=at("2026-07-01 00:00"))
+    other.work_item.units.set([world.ua, world.ua2])
+    assert copies(other) == {world.ua.pk: at("2026-07-01 00:00"), world.ua2.pk: at("2026-07-01 00:00")}
+    WorkItemUnit.objects.filter(workitem_id=item.pk, unit=world.ub).update(workitem_id=other.pk)
+    assert copies(other)[world.ub.pk] == at("2026-07-01 00:00")

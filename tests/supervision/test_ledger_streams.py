@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import at
-from xiaoneng.core import paging
+from xiaoneng.core import paging, workitem
 from xiaoneng.core.models import Recusal, WorkItem
 from xiaoneng.supervision import selectors, services
 
@@ -49,10 +49,10 @@ def shape(pages):
 
 
 @pytest.fixture
-def mixed(world):
+def mixed(world, task_kind):
     """60 items over three units (two in the liaison's county, one outside), deadlines from four days (many
     ties) or none, random co-units; one item lists its lead unit as a co-unit too; the liaison's person is
-    recused from one of its unit's items."""
+    recused from one of its unit's items; a dozen items of another kind with co-units."""
     rng = random.Random(20261130)
     units = [world.ua, world.ua2, world.ub]
     items = []
@@ -74,6 +74,21 @@ def mixed(world):
     owned = [s for s in items if s.work_item.owner_unit_id == world.ua.pk]
     owned[0].work_item.units.add(world.ua)  # in both streams: must come once
     Recusal.objects.create(work_item_id=owned[1].pk, person=world.users["liaison"].person)
+    # Work of another kind that lists the units as co-units too: in the co-unit table the keyed stream reads
+    # its keys from, never in the ledger (interleaved deadlines, so every chunk of keys holds some).
+    for i in range(12):
+        other = workitem.create(
+            kind=task_kind.code,
+            actor=world.city_supervisor,
+            title=f"其他{i}",
+            owner_unit=world.ub,
+            limit="5wd",
+        )
+        other.units.add(world.ua, world.ua2)
+        day = rng.choice([None, 0, 1, 2, 3])
+        WorkItem.objects.filter(pk=other.pk).update(
+            deadline=None if day is None else MONDAY + timedelta(days=day)
+        )
     return items
 
 
@@ -182,3 +197,15 @@ def test_a_cover_needs_two_conditions_and_an_order_python_sorts_as_the_database(
     by_title = paging.Keyset("work_item__title", "pk")
     with pytest.raises(ValueError):
         by_title.page(paging.covered_by(qs, Q(pk=1), Q(pk=2)), None, 5)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "filters"), CASES[:4])
+def test_the_streams_page_alike_in_either_order(world, mixed, chunk, role, filters):
+    """The keyed co-unit stream first and the owned one second (then the plain stream is the bounded one)."""
+    qs = ledger(world, role, filters)
+    owned, co_unit = paging._cover(qs)
+    reversed_cover = paging.covered_by(uncovered(qs), co_unit, owned)
+    for size in (1, 4, 50):
+        assert shape(walk(reversed_cover, size)[0]) == shape(walk(uncovered(qs), size)[0])
+        assert shape(walk(reversed_cover, size)[1]) == shape(walk(uncovered(qs), size)[1])

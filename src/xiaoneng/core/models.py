@@ -137,6 +137,10 @@ class WorkItem(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
 
 class WorkItemUnit(models.Model):
     """A unit taking part in a work item (协办单位): the table of `WorkItem.units` (Django's own until migration
@@ -162,10 +166,6 @@ class WorkItemUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workitem_id}:{self.unit_id}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.closed_at is None
 
 
 class Pause(models.Model):

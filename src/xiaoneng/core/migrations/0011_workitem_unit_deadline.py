@@ -6,7 +6,8 @@ at a million items: 15–20 ms a page).
 
 The copy is written by triggers, so no code path can forget it: when an item's deadline changes (the clock's
 refresh, the bulk sweep, an extension, a pause, a bulk UPDATE or a COPY) its co-unit rows follow in the same
-statement, and a new co-unit row takes its item's deadline. On SQLite a migration that rebuilds either table
+statement, and a new co-unit row takes its item's deadline — on PostgreSQL reading the item FOR SHARE, so a
+co-unit added while another transaction changes the deadline ends with the new one (SQLite has one writer). On SQLite a migration that rebuilds either table
 (Django's "remake table" for an AlterField) drops its triggers: tests/core/test_workitem_units.py checks on the
 migrated test database that the copy follows, so such a migration must create them again.
 """
@@ -24,7 +25,9 @@ END;
 $$ LANGUAGE plpgsql;
 CREATE OR REPLACE FUNCTION xiaoneng_workitem_unit_deadline() RETURNS trigger AS $$
 BEGIN
-    NEW.deadline := (SELECT deadline FROM core_workitem WHERE id = NEW.workitem_id);
+    -- FOR SHARE: a concurrent change of the item's deadline is waited for and its value read (not the one
+    -- before it), and a change after this waits until this row is committed, so its update reaches the row.
+    NEW.deadline := (SELECT deadline FROM core_workitem WHERE id = NEW.workitem_id FOR SHARE);
     RETURN NEW;
 END;
 $$ LANGUAGE plpgsql;

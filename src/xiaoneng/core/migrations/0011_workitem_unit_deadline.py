@@ -102,7 +102,7 @@ def forward(apps, schema_editor):
     elif vendor == "sqlite":
         _execute(schema_editor, SQLITE)
     else:
-        raise NotImplementedError(f"core.0011: no deadline triggers for {vendor}")
+        raise RuntimeError(f"core.0011: the co-unit deadline copy needs triggers; {vendor} is not supported")
     _execute(schema_editor, [BACKFILL])
 
 

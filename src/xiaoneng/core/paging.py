@@ -23,7 +23,9 @@ declares that every row of `qs` matches `a` or `b`; a page is then read as one k
 (`qs` AND the condition, in the order, `size + 1` rows: each an index range scan that leads with the condition's
 equality, e.g. (owner_unit, deadline, id), or a sort of the few rows the condition names), the streams' rows
 merged in Python in the order and duplicates dropped — the rows and cursors are exactly those of the single
-query. `capped_count` counts the union the same way, `cap + 1` ids per stream. This needs a scope the database
+query. A stream whose rows carry no usable index on the order can be `Keyed`: its keys are read in order from
+another table that has one (a unit's co-unit rows, with their copy of the item's deadline), then its rows by
+id. `capped_count` counts the union the same way, `cap + 1` ids per stream. This needs a scope the database
 can check row by row (correlated EXISTS, core/rules.py `work_item_q`): a scope written as `IN (subquery)` inside
 an OR is planned as a hashed subplan guessed to keep half the rows, and the streams then scan the table.
 """
